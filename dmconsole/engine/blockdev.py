@@ -1,0 +1,10 @@
+"""The block devices a table can name: disks and mapped devices."""
+
+from __future__ import annotations
+
+from typing import Union
+
+from .device import MappedDevice
+from .disk import Disk
+
+BlockDevice = Union[Disk, MappedDevice]

@@ -1,0 +1,177 @@
+"""Virtual disks: sparse storage in memory or in a sparse file, with a fault model."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from .bio import SECTOR_SHIFT, SECTOR_SIZE, Bio, Op
+from .errors import EIO
+
+CHUNK_SECTORS = 128  # 64 KiB per stored chunk
+CHUNK_BYTES = CHUNK_SECTORS * SECTOR_SIZE
+
+
+class SparseStore:
+    """Sector storage that costs memory only for chunks written (holes read as zeroes)."""
+
+    def __init__(self):
+        self.chunks: dict[int, bytearray] = {}
+
+    def read(self, sector: int, out: memoryview) -> None:
+        pos, offset = 0, sector * SECTOR_SIZE
+        while pos < len(out):
+            index, within = divmod(offset, CHUNK_BYTES)
+            take = min(CHUNK_BYTES - within, len(out) - pos)
+            chunk = self.chunks.get(index)
+            if chunk is None:
+                out[pos : pos + take] = bytes(take)
+            else:
+                out[pos : pos + take] = chunk[within : within + take]
+            pos += take
+            offset += take
+
+    def write(self, sector: int, data: memoryview | bytes | None, nr_sectors: int) -> None:
+        """Store ``data``; None writes zeroes (and frees whole chunks)."""
+        length = nr_sectors * SECTOR_SIZE
+        pos, offset = 0, sector * SECTOR_SIZE
+        while pos < length:
+            index, within = divmod(offset, CHUNK_BYTES)
+            take = min(CHUNK_BYTES - within, length - pos)
+            if data is None:
+                if take == CHUNK_BYTES:
+                    self.chunks.pop(index, None)
+                elif index in self.chunks:
+                    self.chunks[index][within : within + take] = bytes(take)
+            else:
+                chunk = self.chunks.get(index)
+                if chunk is None:
+                    chunk = self.chunks[index] = bytearray(CHUNK_BYTES)
+                chunk[within : within + take] = data[pos : pos + take]
+            pos += take
+            offset += take
+
+    @property
+    def bytes_stored(self) -> int:
+        return len(self.chunks) * CHUNK_BYTES
+
+    def close(self) -> None:
+        pass
+
+
+class FileStore(SparseStore):
+    """Sector storage in a sparse file, so a lab survives a restart."""
+
+    def __init__(self, path: str, size_bytes: int):
+        super().__init__()
+        self.path = path
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        if os.fstat(self.fd).st_size < size_bytes:
+            os.ftruncate(self.fd, size_bytes)
+
+    def read(self, sector: int, out: memoryview) -> None:
+        got = os.pread(self.fd, len(out), sector * SECTOR_SIZE)
+        out[: len(got)] = got
+        if len(got) < len(out):
+            out[len(got) :] = bytes(len(out) - len(got))
+
+    def write(self, sector: int, data, nr_sectors: int) -> None:
+        payload = bytes(nr_sectors * SECTOR_SIZE) if data is None else bytes(data)
+        os.pwrite(self.fd, payload, sector * SECTOR_SIZE)
+
+    @property
+    def bytes_stored(self) -> int:
+        return os.fstat(self.fd).st_blocks * 512
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+@dataclass
+class SectorFault:
+    """A range of sectors that fails or returns corrupted data."""
+
+    start: int
+    length: int
+    kind: str  # "error" or "corrupt"
+    ops: str = "rw"  # which ops it hits: "r", "w" or "rw"
+
+    def hits(self, bio: Bio) -> bool:
+        wanted = "w" if bio.is_write else "r"
+        return wanted in self.ops and bio.sector < self.start + self.length and self.start < bio.end_sector
+
+
+@dataclass
+class FaultModel:
+    failed: bool = False
+    ranges: list[SectorFault] = field(default_factory=list)
+
+    def describe(self) -> str:
+        if self.failed:
+            return "failed"
+        if not self.ranges:
+            return "-"
+        return ",".join(f"{f.kind}:{f.ops}:{f.start}+{f.length}" for f in self.ranges)
+
+
+class Disk:
+    """A block device at the bottom of a stack: a ram disk or a lab disk."""
+
+    kind = "disk"
+
+    def __init__(self, name: str, major: int, minor: int, size_sectors: int, store: SparseStore | None = None):
+        self.name = name
+        self.major = major
+        self.minor = minor
+        self.size_sectors = size_sectors
+        self.store = store or SparseStore()
+        self.faults = FaultModel()
+        self.user_opens = 0
+        self.read_only = False
+        self.reads = 0
+        self.writes = 0
+        self.errors = 0
+
+    @property
+    def devno(self) -> str:
+        return f"{self.major}:{self.minor}"
+
+    @property
+    def path(self) -> str:
+        return f"/dev/{self.name}"
+
+    @property
+    def io_opt_sectors(self) -> int:
+        return 0
+
+    def submit(self, bio: Bio) -> None:
+        """Carry out a bio at once; faults decide its fate."""
+        if bio.end_sector > self.size_sectors and bio.op is not Op.FLUSH:
+            self.errors += 1
+            bio.endio(-EIO)
+            return
+        if self.faults.failed or any(f.kind == "error" and f.hits(bio) for f in self.faults.ranges):
+            self.errors += 1
+            bio.endio(-EIO)
+            return
+        if bio.op is Op.READ:
+            self.reads += 1
+            self.store.read(bio.sector, bio.data)
+            for fault in self.faults.ranges:
+                if fault.kind == "corrupt" and fault.hits(bio):
+                    self._corrupt(bio, fault)
+        elif bio.op is Op.WRITE:
+            self.writes += 1
+            self.store.write(bio.sector, bio.data, bio.nr_sectors)
+        elif bio.op in (Op.DISCARD, Op.WRITE_ZEROES):
+            self.store.write(bio.sector, None, bio.nr_sectors)
+        bio.endio(0)
+
+    @staticmethod
+    def _corrupt(bio: Bio, fault: SectorFault) -> None:
+        """Flip every byte of the overlapping sectors, as a bad medium would return garbage."""
+        first = max(bio.sector, fault.start)
+        last = min(bio.end_sector, fault.start + fault.length)
+        lo = (first - bio.sector) << SECTOR_SHIFT
+        hi = (last - bio.sector) << SECTOR_SHIFT
+        bio.data[lo:hi] = bytes(b ^ 0xFF for b in bio.data[lo:hi])
