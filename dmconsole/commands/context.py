@@ -1,0 +1,35 @@
+"""What a command handler gets: the engine, its session, stdin, and its output streams."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+    from .session import Session
+
+Sink = Callable[[bytes], None]
+
+
+class Context:
+    def __init__(self, session: "Session", stdin: bytes, stdout: Sink, stderr: Sink, argv0: str):
+        self.session = session
+        self.stdin = stdin
+        self._stdout = stdout
+        self._stderr = stderr
+        self.argv0 = argv0
+
+    @property
+    def engine(self) -> "Engine":
+        return self.session.engine
+
+    def write(self, data: bytes | str) -> None:
+        self._stdout(data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data)
+
+    def out(self, text: str = "") -> None:
+        """A line on stdout."""
+        self.write(text + "\n")
+
+    def err(self, text: str) -> None:
+        """A line on stderr."""
+        self._stderr((text + "\n").encode("utf-8", "surrogateescape"))
