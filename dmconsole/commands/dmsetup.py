@@ -126,6 +126,12 @@ def table_from(ctx: Context, opts: Opts, args: list[str]) -> str:
     """The table text: --table, else stdin (a file argument names a file we cannot read)."""
     if opts.get("table") is not None:
         return opts.get("table") or ""
+    if args:
+        try:
+            with open(args[0], encoding="utf-8") as handle:
+                return handle.read()
+        except OSError:
+            raise UsageError(f"Couldn't open '{args[0]}' for reading") from None
     return ctx.stdin.decode("utf-8", "replace")
 
 

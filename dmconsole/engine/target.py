@@ -28,6 +28,7 @@ class Target:
     always_writeable: ClassVar[bool] = False
     wildcard: ClassVar[bool] = False
     has_message: ClassVar[bool] = False
+    messages: ClassVar[tuple[str, ...]] = ()  # message words, for completion and the palette
 
     def __init__(self, engine: "Engine", md: "MappedDevice", begin: int, length: int, read_only: bool):
         self.engine = engine
@@ -130,6 +131,12 @@ class Target:
 
 
 TARGET_TYPES: dict[str, type[Target]] = {}
+
+
+def target_messages(type_name: str) -> tuple[str, ...]:
+    """The messages a target type takes (static metadata, safe for front ends)."""
+    cls = TARGET_TYPES.get(type_name)
+    return cls.messages if cls else ()
 
 
 def register(cls: type[Target]) -> type[Target]:

@@ -1,0 +1,71 @@
+"""The REPL: piped input runs as a script; the prompt completes from the registry and the engine."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.history import InMemoryHistory
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+
+from dmconsole.commands.runner import run_script
+from dmconsole.engine import Engine
+from dmconsole.repl import interactive
+from dmconsole.repl.completion import candidates
+
+
+def lab() -> Engine:
+    engine = Engine()
+    run_script(["modprobe brd rd_nr=2 rd_size=1024", "dmsetup create lin --table '0 2048 linear /dev/ram0 0'"], engine)
+    return engine
+
+
+def test_piped_repl_runs_a_script_without_a_prompt():
+    script = "modprobe brd rd_nr=1 rd_size=1024\ndmsetup create z --table '0 8 zero'\ndmsetup table z\n"
+    proc = subprocess.run([sys.executable, "-m", "dmconsole", "repl"], input=script.encode(), capture_output=True,
+                          timeout=60)
+    assert proc.returncode == 0
+    assert proc.stdout == b"0 8 zero \n"
+    assert b"dmconsole>" not in proc.stdout + proc.stderr
+
+
+def test_piped_repl_stops_at_the_first_error_unless_told_to_go_on():
+    script = "dmsetup remove nosuch\necho after\n"
+    proc = subprocess.run([sys.executable, "-m", "dmconsole", "repl"], input=script.encode(), capture_output=True,
+                          timeout=60)
+    assert proc.returncode == 1
+    assert b"after" not in proc.stdout
+    assert proc.stderr == b"device-mapper: remove ioctl on nosuch  failed: No such device or address\nCommand failed.\n"
+    proc = subprocess.run([sys.executable, "-m", "dmconsole", "repl", "--keep-going"], input=script.encode(),
+                          capture_output=True, timeout=60)
+    assert proc.stdout == b"after\n"
+    assert proc.returncode == 0
+
+
+def test_completion_of_commands_devices_and_messages():
+    snap = lab().snapshot()
+    assert candidates(["dmsetup", "sus"], snap) == ["suspend"]
+    assert candidates(["suspend", ""], snap) == ["lin"]
+    assert candidates(["dmsetup", "status", "/dev/mapper/l"], snap) == ["/dev/mapper/lin"]
+    assert candidates(["disk", "fault", "ram"], snap) == ["ram0", "ram1"]
+    assert "create" in candidates(["disk", ""], snap)
+
+
+def test_message_completion_offers_the_targets_messages():
+    engine = lab()
+    run_script(["dmsetup create dusty --table '0 2048 dust /dev/ram1 0 512'"], engine)
+    words = candidates(["dmsetup", "message", "dusty", "0", "add"], engine.snapshot())
+    assert words == ["addbadblock"]
+
+
+def test_interactive_prompt_runs_commands_on_the_engine_thread(capsys):
+    engine = lab()
+    with create_pipe_input() as pipe:
+        pipe.send_text("dmsetup suspend lin\nexit\n")
+        with create_app_session(input=pipe, output=DummyOutput()):
+            status = interactive(engine, input=pipe, output=DummyOutput(), history=InMemoryHistory())
+    assert status == 0
+    assert engine.devices["lin"].suspended
+    assert not engine.threaded  # the thread was stopped on the way out
