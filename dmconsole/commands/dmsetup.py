@@ -688,7 +688,8 @@ def do_wait(ctx, opts, args):
     if md is None:
         ioctl_error(ctx, "waitevent", name, DMError(ENXIO))
         return command_failed(ctx)
-    event_nr = int(rest[0]) if rest and rest[0].isdigit() else md.event_nr
+    # Without a number dmsetup waits on event 0: it returns at once once anything happened.
+    event_nr = int(rest[0]) if rest and rest[0].isdigit() else 0
     try:
         yield from engine.dev_wait(name, event_nr)
     except DMError as err:
