@@ -14,12 +14,38 @@ from dmconsole.engine import Engine
 INTERNAL_ERROR = 70
 TARGET_TYPES = ["linear", "striped", "zero", "error", "delay", "flakey", "dust", "nosuch", "thin-pool"]
 WORDS = st.sampled_from(
-    ["/dev/ram0", "/dev/ram1", "/dev/mapper/base", "1:0", "7:99", "/dev/nosuch", "0", "1", "2", "8", "128", "512",
-     "4096", "-1", "x", "drop_writes", "error_writes", "corrupt_bio_byte", "r", "w", "65", "3600", "", "\\", "18446744073709551616"]
+    [
+        "/dev/ram0",
+        "/dev/ram1",
+        "/dev/mapper/base",
+        "1:0",
+        "7:99",
+        "/dev/nosuch",
+        "0",
+        "1",
+        "2",
+        "8",
+        "128",
+        "512",
+        "4096",
+        "-1",
+        "x",
+        "drop_writes",
+        "error_writes",
+        "corrupt_bio_byte",
+        "r",
+        "w",
+        "65",
+        "3600",
+        "",
+        "\\",
+        "18446744073709551616",
+    ]
 )
 ALLOWED_ERR = re.compile(
-    r"^(device-mapper: \w+ ioctl on \S+ (\(\d+:\d+\))? failed: [A-Za-z ]+|Command failed\.|Invalid format on line \d+ of table "
-    r"|Incorrect number of arguments|Usage: .*|Device does not exist\.|Invalid sector\.)$"
+    r"^(device-mapper: \w+ ioctl on \S+ (\(\d+:\d+\))? failed: [A-Za-z ]+|Command failed\."
+    r"|Invalid format on line \d+ of table |Incorrect number of arguments|Usage: .*|Device does not exist\."
+    r"|Invalid sector\.|dmsetup: (invalid|unrecognized) option.*)$"
 )
 
 
@@ -28,8 +54,11 @@ def lab() -> tuple[Engine, Session, list[bytes], list[bytes]]:
     out: list[bytes] = []
     err: list[bytes] = []
     session = Session(engine, out.append, err.append, block_bound=5.0)
-    for line in ("modprobe brd rd_nr=2 rd_size=1024", "dmsetup create base --table '0 2048 linear /dev/ram0 0'",
-                 "dmsetup create dusty --table '0 2048 dust /dev/ram1 0 512'"):
+    for line in (
+        "modprobe brd rd_nr=2 rd_size=1024",
+        "dmsetup create base --table '0 2048 linear /dev/ram0 0'",
+        "dmsetup create dusty --table '0 2048 dust /dev/ram1 0 512'",
+    ):
         assert session.run_line(line) == 0
     out.clear()
     return engine, session, out, err
@@ -38,13 +67,17 @@ def lab() -> tuple[Engine, Session, list[bytes], list[bytes]]:
 def state(engine: Engine):
     """Everything a rejected command must leave as it was."""
     snap = engine.make_snapshot()
-    return [(d.name, d.devno, d.suspended, d.read_only, d.event_nr, d.size, d.live, d.has_inactive)
-            for d in snap.devices]
+    return [
+        (d.name, d.devno, d.suspended, d.read_only, d.event_nr, d.size, d.live, d.has_inactive) for d in snap.devices
+    ]
 
 
 def table_lines():
     line = st.tuples(
-        st.integers(0, 5000) | st.just(0), st.integers(0, 5000), st.sampled_from(TARGET_TYPES), st.lists(WORDS, max_size=9)
+        st.integers(0, 5000) | st.just(0),
+        st.integers(0, 5000),
+        st.sampled_from(TARGET_TYPES),
+        st.lists(WORDS, max_size=9),
     ).map(lambda t: f"{t[0]} {t[1]} {t[2]} {' '.join(t[3])}")
     return st.lists(line, min_size=0, max_size=3).map("\n".join) | st.text(max_size=40)
 
@@ -72,10 +105,37 @@ def test_malformed_tables_are_rejected_cleanly(table):
 
 
 @settings(max_examples=150, deadline=None)
-@given(words=st.lists(st.sampled_from(
-    ["addbadblock", "removebadblock", "queryblock", "countbadblocks", "clearbadblocks", "listbadblocks", "enable",
-     "disable", "quiet", "frobnicate", "ADDBADBLOCK", "5", "4", "-3", "256", "0", "99999", "x", "@stats_list", ""]),
-    max_size=4), device=st.sampled_from(["dusty", "base", "nosuch"]), sector=st.sampled_from(["0", "2047", "2048", "x"]))
+@given(
+    words=st.lists(
+        st.sampled_from(
+            [
+                "addbadblock",
+                "removebadblock",
+                "queryblock",
+                "countbadblocks",
+                "clearbadblocks",
+                "listbadblocks",
+                "enable",
+                "disable",
+                "quiet",
+                "frobnicate",
+                "ADDBADBLOCK",
+                "5",
+                "4",
+                "-3",
+                "256",
+                "0",
+                "99999",
+                "x",
+                "@stats_list",
+                "",
+            ]
+        ),
+        max_size=4,
+    ),
+    device=st.sampled_from(["dusty", "base", "nosuch"]),
+    sector=st.sampled_from(["0", "2047", "2048", "x"]),
+)
 def test_malformed_messages_are_rejected_cleanly(words, device, sector):
     engine, session, out, err = lab()
     before = state(engine)
@@ -88,10 +148,57 @@ def test_malformed_messages_are_rejected_cleanly(words, device, sector):
 
 
 COMMAND_WORDS = st.sampled_from(
-    ["dmsetup", "create", "remove", "suspend", "resume", "reload", "message", "status", "table", "info", "ls", "deps",
-     "rename", "wait", "clear", "-c", "-o", "name,nosuch", "--noflush", "--table", "-u", "-f", "--target", "base",
-     "dusty", "nosuch", "0", "x", "dd", "if=/dev/zero", "of=/dev/mapper/base", "bs=4k", "count=1", "blockdev",
-     "--getsz", "disk", "fault", "sleep", "echo", "|", "&", "'", '"', "#", "io", "help", "clock", "timeout", "1"]
+    [
+        "dmsetup",
+        "create",
+        "remove",
+        "suspend",
+        "resume",
+        "reload",
+        "message",
+        "status",
+        "table",
+        "info",
+        "ls",
+        "deps",
+        "rename",
+        "wait",
+        "clear",
+        "-c",
+        "-o",
+        "name,nosuch",
+        "--noflush",
+        "--table",
+        "-u",
+        "-f",
+        "--target",
+        "base",
+        "dusty",
+        "nosuch",
+        "0",
+        "x",
+        "dd",
+        "if=/dev/zero",
+        "of=/dev/mapper/base",
+        "bs=4k",
+        "count=1",
+        "blockdev",
+        "--getsz",
+        "disk",
+        "fault",
+        "sleep",
+        "echo",
+        "|",
+        "&",
+        "'",
+        '"',
+        "#",
+        "io",
+        "help",
+        "clock",
+        "timeout",
+        "1",
+    ]
 )
 
 

@@ -5,25 +5,60 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..engine.engine import DRIVER_VERSION, LIBRARY_VERSION
-from ..engine.errors import EINVAL, ENXIO, DMError, strerror
+from ..engine.errors import ENXIO, DMError, strerror
 from ..engine.target import TARGET_TYPES
 from .context import Context
-from .registry import BLOCKDEV, DEVICE, MESSAGE, TABLE, TARGET_TYPE, Arg, command
+from .registry import DEVICE, MESSAGE, TABLE, TARGET_TYPE, Arg, command
 
 # getopt_long options: name -> (short letter or "", takes an argument)
 OPTIONS: dict[str, tuple[str, bool]] = {
-    "columns": ("c", False), "count": ("", True), "concise": ("", False), "deferred": ("", False),
-    "exec": ("", True), "force": ("f", False), "gid": ("G", True), "help": ("h", False),
-    "inactive": ("", False), "interval": ("", True), "manglename": ("", True), "major": ("j", True),
-    "minor": ("m", True), "mode": ("M", True), "nameprefixes": ("", False), "noflush": ("", False),
-    "noheadings": ("", False), "nolockfs": ("", False), "noopencount": ("", False), "notable": ("n", False),
-    "udevcookie": ("", True), "noudevrules": ("", False), "noudevsync": ("", False), "options": ("o", True),
-    "readahead": ("", True), "readonly": ("r", False), "retry": ("", False), "rows": ("", False),
-    "select": ("S", True), "separator": ("", True), "setuuid": ("", False), "showkeys": ("", False),
-    "sort": ("O", True), "table": ("", True), "target": ("", True), "tree": ("", False), "uid": ("U", True),
-    "uuid": ("u", True), "unbuffered": ("", False), "verbose": ("v", False), "verifyudev": ("", False),
-    "version": ("", False), "yes": ("y", False), "addnodeoncreate": ("", False), "addnodeonresume": ("", False),
-    "checks": ("", False), "unquoted": ("", False),
+    "columns": ("c", False),
+    "count": ("", True),
+    "concise": ("", False),
+    "deferred": ("", False),
+    "exec": ("", True),
+    "force": ("f", False),
+    "gid": ("G", True),
+    "help": ("h", False),
+    "inactive": ("", False),
+    "interval": ("", True),
+    "manglename": ("", True),
+    "major": ("j", True),
+    "minor": ("m", True),
+    "mode": ("M", True),
+    "nameprefixes": ("", False),
+    "noflush": ("", False),
+    "noheadings": ("", False),
+    "nolockfs": ("", False),
+    "noopencount": ("", False),
+    "notable": ("n", False),
+    "udevcookie": ("", True),
+    "noudevrules": ("", False),
+    "noudevsync": ("", False),
+    "options": ("o", True),
+    "readahead": ("", True),
+    "readonly": ("r", False),
+    "retry": ("", False),
+    "rows": ("", False),
+    "select": ("S", True),
+    "separator": ("", True),
+    "setuuid": ("", False),
+    "showkeys": ("", False),
+    "sort": ("O", True),
+    "table": ("", True),
+    "target": ("", True),
+    "tree": ("", False),
+    "uid": ("U", True),
+    "uuid": ("u", True),
+    "unbuffered": ("", False),
+    "verbose": ("v", False),
+    "verifyudev": ("", False),
+    "version": ("", False),
+    "yes": ("y", False),
+    "addnodeoncreate": ("", False),
+    "addnodeonresume": ("", False),
+    "checks": ("", False),
+    "unquoted": ("", False),
 }
 SHORT = {short: name for name, (short, _) in OPTIONS.items() if short}
 SHORT["C"] = "columns"
@@ -322,7 +357,7 @@ def do_message(ctx, opts, args):
     name = names[0]
     sector_text, words = rest[0], rest[1:]
     if not sector_text.isdigit():
-        ctx.err(f"Invalid sector.")
+        ctx.err("Invalid sector.")
         return command_failed(ctx)
     message = " ".join(words)
     try:
@@ -358,7 +393,7 @@ def _status_or_table(ctx, opts, args, status: bool):
             print_info(ctx, md)
         rows = engine.table_lines(md, inactive=opts.has("inactive"), status=status)
         if not rows and not target_filter:
-            ctx.out((f"{md.name}: " if prefix else ""))
+            ctx.out(f"{md.name}: " if prefix else "")
             continue
         for start, length, ttype, params in rows:
             if target_filter and ttype != target_filter:
@@ -447,11 +482,16 @@ def info_field(ctx: Context, md, key: str) -> str:
     if key in ("uuid", "mangled_uuid", "unmangled_uuid"):
         return md.uuid
     if key == "attr":
-        return ("L" if md.live else "-") + ("I" if md.inactive else "-") + ("s" if md.suspended else "-") + (
-            "r" if md.read_only else "w")
+        return (
+            ("L" if md.live else "-")
+            + ("I" if md.inactive else "-")
+            + ("s" if md.suspended else "-")
+            + ("r" if md.read_only else "w")
+        )
     if key == "tables_loaded":
         return {(True, True): "Both", (True, False): "Live", (False, True): "Inactive", (False, False): "None"}[
-            (md.live is not None, md.inactive is not None)]
+            (md.live is not None, md.inactive is not None)
+        ]
     if key == "suspended":
         return "Suspended" if md.suspended else "Active"
     if key == "readonly":
@@ -530,10 +570,15 @@ def info_columns(ctx, opts, names):
         widths.append(max([width, len(heading) if headings else 0] + [len(r[i]) for r in rows]))
     aligned = opts.get("separator") is None
     if headings:
-        ctx.out(sep.join((INFO_FIELDS[k][0].ljust(w) if aligned else INFO_FIELDS[k][0]) for k, w in zip(keys, widths)))
+        ctx.out(
+            sep.join(
+                (INFO_FIELDS[k][0].ljust(w) if aligned else INFO_FIELDS[k][0])
+                for k, w in zip(keys, widths, strict=True)
+            )
+        )
     for row in rows:
         cells = []
-        for key, value, width in zip(keys, row, widths):
+        for key, value, width in zip(keys, row, widths, strict=True):
             if not aligned:
                 cells.append(value)
             elif INFO_FIELDS[key][2]:
@@ -549,7 +594,9 @@ def do_ls(ctx, opts, args):
     names = all_names(ctx)
     if opts.get("target"):
         wanted = opts.get("target")
-        names = [n for n in names if engine.devices[n].live and any(t.name == wanted for t in engine.devices[n].live.targets)]
+        names = [
+            n for n in names if engine.devices[n].live and any(t.name == wanted for t in engine.devices[n].live.targets)
+        ]
     if not names:
         ctx.out("No devices found")
         return 0
@@ -657,9 +704,33 @@ def do_deps(ctx, opts, args):
 
 # The order the oracle kernel lists its target types in (most recently registered first).
 KERNEL_TARGET_ORDER = [
-    "ebs", "clone", "unstriped", "log-writes", "switch", "multipath", "verity", "integrity", "crypt", "era",
-    "zero", "delay", "dust", "flakey", "writecache", "writeboost", "cache", "raid", "mirror", "snapshot-merge",
-    "snapshot-origin", "snapshot", "thin-pool", "thin", "striped", "linear", "error",
+    "ebs",
+    "clone",
+    "unstriped",
+    "log-writes",
+    "switch",
+    "multipath",
+    "verity",
+    "integrity",
+    "crypt",
+    "era",
+    "zero",
+    "delay",
+    "dust",
+    "flakey",
+    "writecache",
+    "writeboost",
+    "cache",
+    "raid",
+    "mirror",
+    "snapshot-merge",
+    "snapshot-origin",
+    "snapshot",
+    "thin-pool",
+    "thin",
+    "striped",
+    "linear",
+    "error",
 ]
 
 
@@ -728,46 +799,156 @@ class Sub:
 
 
 _DEV = Arg("device", "mapped device name", DEVICE)
-SUBCOMMANDS: dict[str, Sub] = {s.name: s for s in [
-    Sub("create", "create <dev_name> [-j|--major <major> -m|--minor <minor>] [-U|--uid <uid>] [-G|--gid <gid>] "
-        "[-M|--mode <octal_mode>] [-u|--uuid <uuid>] [--notable | --table <table> | <table_file>]",
-        1, 2, do_create, "Create a mapped device and load its table",
-        (Arg("name", "new device name"), Arg("table", "table line(s)", TABLE)), palette=True),
-    Sub("remove", "remove [--deferred] [-f|--force] [--retry] <device>...", 0, -1, do_remove,
-        "Remove a mapped device", (_DEV,), destructive=True, palette=True),
-    Sub("remove_all", "remove_all [-f|--force] [--deferred]", 0, 0, do_remove_all,
-        "Remove every mapped device that is not open", destructive=True),
-    Sub("suspend", "suspend [--noflush] [--nolockfs] <device>...", 0, -1, do_suspend,
-        "Suspend a device: hold new I/O until resume", (_DEV,), palette=True),
-    Sub("resume", "resume [--noflush] [--nolockfs] <device>...", 0, -1, do_resume,
-        "Resume a device, swapping in its inactive table", (_DEV,), palette=True),
-    Sub("load", "load <device> [<table>|<table_file>]", 0, 2, do_load,
-        "Load a table into the inactive slot", (_DEV, Arg("table", "table line(s)", TABLE)), palette=True),
-    Sub("reload", "reload <device> [<table>|<table_file>]", 0, 2, do_load,
-        "Load a table into the inactive slot (resize, retarget)", (_DEV, Arg("table", "table line(s)", TABLE)),
-        palette=True),
-    Sub("clear", "clear <device>", 0, 1, do_clear, "Drop the inactive table", (_DEV,), palette=True),
-    Sub("rename", "rename <device> [--setuuid] <new_name_or_uuid>", 1, 2, do_rename, "Rename a device",
-        (_DEV, Arg("new_name", "new name")), palette=True),
-    Sub("message", "message <device> <sector> <message>", 2, -1, do_message, "Send a message to a target",
-        (_DEV, Arg("sector", "sector (0 for a one-target table)"), Arg("message", "message words", MESSAGE)),
-        palette=True),
-    Sub("status", "status [<device>...] [--noflush] [--target <target_type>]", 0, -1, do_status,
-        "Show each target's status line", (_DEV,), all_when_empty=True),
-    Sub("table", "table [<device>...] [--concise] [--target <target_type>] [--showkeys]", 0, -1, do_table,
-        "Show the table", (_DEV,), all_when_empty=True),
-    Sub("info", "info [<device>...]", 0, -1, do_info, "Show device information", (_DEV,), all_when_empty=True),
-    Sub("ls", "ls [--target <target_type>] [--exec <command>] [-o <options>] [--tree]", 0, 0, do_ls,
-        "List mapped devices", (Arg("--target", "target type", TARGET_TYPE, optional=True),)),
-    Sub("deps", "deps [-o <options>] [<device>...]", 0, -1, do_deps, "Show the devices a table uses", (_DEV,),
-        all_when_empty=True),
-    Sub("targets", "targets", 0, 0, do_targets, "List the target types and their versions"),
-    Sub("version", "version", 0, 0, do_version, "Show library and driver versions"),
-    Sub("wait", "wait [--noflush] <device> [<event_nr>]", 0, 2, do_wait, "Wait for the device's next event",
-        (_DEV, Arg("event_nr", "event number", optional=True))),
-    Sub("mknodes", "mknodes [<device>...]", 0, -1, do_mknodes, "Make /dev/mapper nodes (nothing to do here)"),
-    Sub("help", "help [-c|-C|--columns]", 0, 0, do_help, "Show dmsetup usage"),
-]}
+SUBCOMMANDS: dict[str, Sub] = {
+    s.name: s
+    for s in [
+        Sub(
+            "create",
+            "create <dev_name> [-j|--major <major> -m|--minor <minor>] [-U|--uid <uid>] [-G|--gid <gid>] "
+            "[-M|--mode <octal_mode>] [-u|--uuid <uuid>] [--notable | --table <table> | <table_file>]",
+            1,
+            2,
+            do_create,
+            "Create a mapped device and load its table",
+            (Arg("name", "new device name"), Arg("table", "table line(s)", TABLE)),
+            palette=True,
+        ),
+        Sub(
+            "remove",
+            "remove [--deferred] [-f|--force] [--retry] <device>...",
+            0,
+            -1,
+            do_remove,
+            "Remove a mapped device",
+            (_DEV,),
+            destructive=True,
+            palette=True,
+        ),
+        Sub(
+            "remove_all",
+            "remove_all [-f|--force] [--deferred]",
+            0,
+            0,
+            do_remove_all,
+            "Remove every mapped device that is not open",
+            destructive=True,
+        ),
+        Sub(
+            "suspend",
+            "suspend [--noflush] [--nolockfs] <device>...",
+            0,
+            -1,
+            do_suspend,
+            "Suspend a device: hold new I/O until resume",
+            (_DEV,),
+            palette=True,
+        ),
+        Sub(
+            "resume",
+            "resume [--noflush] [--nolockfs] <device>...",
+            0,
+            -1,
+            do_resume,
+            "Resume a device, swapping in its inactive table",
+            (_DEV,),
+            palette=True,
+        ),
+        Sub(
+            "load",
+            "load <device> [<table>|<table_file>]",
+            0,
+            2,
+            do_load,
+            "Load a table into the inactive slot",
+            (_DEV, Arg("table", "table line(s)", TABLE)),
+            palette=True,
+        ),
+        Sub(
+            "reload",
+            "reload <device> [<table>|<table_file>]",
+            0,
+            2,
+            do_load,
+            "Load a table into the inactive slot (resize, retarget)",
+            (_DEV, Arg("table", "table line(s)", TABLE)),
+            palette=True,
+        ),
+        Sub("clear", "clear <device>", 0, 1, do_clear, "Drop the inactive table", (_DEV,), palette=True),
+        Sub(
+            "rename",
+            "rename <device> [--setuuid] <new_name_or_uuid>",
+            1,
+            2,
+            do_rename,
+            "Rename a device",
+            (_DEV, Arg("new_name", "new name")),
+            palette=True,
+        ),
+        Sub(
+            "message",
+            "message <device> <sector> <message>",
+            2,
+            -1,
+            do_message,
+            "Send a message to a target",
+            (_DEV, Arg("sector", "sector (0 for a one-target table)"), Arg("message", "message words", MESSAGE)),
+            palette=True,
+        ),
+        Sub(
+            "status",
+            "status [<device>...] [--noflush] [--target <target_type>]",
+            0,
+            -1,
+            do_status,
+            "Show each target's status line",
+            (_DEV,),
+            all_when_empty=True,
+        ),
+        Sub(
+            "table",
+            "table [<device>...] [--concise] [--target <target_type>] [--showkeys]",
+            0,
+            -1,
+            do_table,
+            "Show the table",
+            (_DEV,),
+            all_when_empty=True,
+        ),
+        Sub("info", "info [<device>...]", 0, -1, do_info, "Show device information", (_DEV,), all_when_empty=True),
+        Sub(
+            "ls",
+            "ls [--target <target_type>] [--exec <command>] [-o <options>] [--tree]",
+            0,
+            0,
+            do_ls,
+            "List mapped devices",
+            (Arg("--target", "target type", TARGET_TYPE, optional=True),),
+        ),
+        Sub(
+            "deps",
+            "deps [-o <options>] [<device>...]",
+            0,
+            -1,
+            do_deps,
+            "Show the devices a table uses",
+            (_DEV,),
+            all_when_empty=True,
+        ),
+        Sub("targets", "targets", 0, 0, do_targets, "List the target types and their versions"),
+        Sub("version", "version", 0, 0, do_version, "Show library and driver versions"),
+        Sub(
+            "wait",
+            "wait [--noflush] <device> [<event_nr>]",
+            0,
+            2,
+            do_wait,
+            "Wait for the device's next event",
+            (_DEV, Arg("event_nr", "event number", optional=True)),
+        ),
+        Sub("mknodes", "mknodes [<device>...]", 0, -1, do_mknodes, "Make /dev/mapper nodes (nothing to do here)"),
+        Sub("help", "help [-c|-C|--columns]", 0, 0, do_help, "Show dmsetup usage"),
+    ]
+}
 
 
 def usage_error(ctx: Context, sub: str) -> int:
@@ -793,8 +974,13 @@ def run_dmsetup(ctx: Context, argv: list[str]):
         ctx.err(f"Unknown command: {rest[0]}")
         return 1
     args = rest[1:]
-    needs_device = sub.min_args == 0 and sub.max_args != 0 and not sub.all_when_empty and sub.name not in (
-        "remove", "suspend", "resume") and not (opts.get("uuid") or opts.get("major"))
+    needs_device = (
+        sub.min_args == 0
+        and sub.max_args != 0
+        and not sub.all_when_empty
+        and sub.name not in ("remove", "suspend", "resume")
+        and not (opts.get("uuid") or opts.get("major"))
+    )
     if len(args) < sub.min_args or (sub.max_args >= 0 and len(args) > sub.max_args) or (needs_device and not args):
         return usage_error(ctx, sub.name)
     if sub.name in ("remove", "suspend", "resume") and not args and not (opts.get("uuid") or opts.get("major")):
@@ -814,8 +1000,14 @@ def _register() -> None:
 
     command("dmsetup", "Device-mapper control (dmsetup)", "dmsetup [options] <command> [args]")(run_dmsetup)
     for sub in SUBCOMMANDS.values():
-        command(f"dmsetup {sub.name}", sub.summary, f"dmsetup {sub.usage}", args=sub.args,
-                destructive=sub.destructive, palette=sub.palette)(make(sub))
+        command(
+            f"dmsetup {sub.name}",
+            sub.summary,
+            f"dmsetup {sub.usage}",
+            args=sub.args,
+            destructive=sub.destructive,
+            palette=sub.palette,
+        )(make(sub))
 
 
 _register()

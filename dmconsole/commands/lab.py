@@ -65,8 +65,12 @@ def printf(ctx: Context, argv: list[str]) -> int:
     return 0
 
 
-@command("sleep", "Let lab time pass (timers, workloads and background jobs run)", "sleep SECONDS",
-         args=(Arg("seconds", "lab seconds"),))
+@command(
+    "sleep",
+    "Let lab time pass (timers, workloads and background jobs run)",
+    "sleep SECONDS",
+    args=(Arg("seconds", "lab seconds"),),
+)
 def sleep(ctx: Context, argv: list[str]):
     if len(argv) != 1:
         ctx.err("sleep: missing operand" if not argv else "sleep: extra operand")
@@ -83,8 +87,12 @@ def sleep(ctx: Context, argv: list[str]):
     return 0
 
 
-@command("wait", "Wait for background jobs (`CMD &`); `wait DEV [N]` is dmsetup wait", "wait [%JOB]",
-         args=(Arg("job", "job number", JOB, optional=True),))
+@command(
+    "wait",
+    "Wait for background jobs (`CMD &`); `wait DEV [N]` is dmsetup wait",
+    "wait [%JOB]",
+    args=(Arg("job", "job number", JOB, optional=True),),
+)
 def wait_jobs(ctx: Context, argv: list[str]):
     session = ctx.session
     jobs = list(session.running_jobs())
@@ -168,7 +176,7 @@ def timeout(ctx: Context, argv: list[str]):
         waiting = inner.send(None)
         while True:
             current = waiting
-            yield Until(lambda: current.predicate() or engine.clock.now >= deadline, current.what)
+            yield Until(lambda current=current: current.predicate() or engine.clock.now >= deadline, current.what)
             if not current.predicate():
                 inner.close()
                 return 124
@@ -177,7 +185,11 @@ def timeout(ctx: Context, argv: list[str]):
         return stop.value
 
 
-@command("modprobe", "Load a module: `modprobe brd rd_nr=N rd_size=KIB` makes /dev/ram0..", "modprobe brd [rd_nr=N] [rd_size=KIB]")
+@command(
+    "modprobe",
+    "Load a module: `modprobe brd rd_nr=N rd_size=KIB` makes /dev/ram0..",
+    "modprobe brd [rd_nr=N] [rd_size=KIB]",
+)
 def modprobe(ctx: Context, argv: list[str]) -> int:
     if not argv:
         ctx.err("modprobe: ERROR: missing parameters. See -h.")
@@ -199,12 +211,19 @@ def modprobe(ctx: Context, argv: list[str]) -> int:
     return 0
 
 
-@command("blockdev", "Device sizes: --getsz (sectors) or --getsize64 (bytes)", "blockdev --getsz|--getsize64 DEVICE",
-         args=(Arg("option", "", choices=("--getsz", "--getsize64", "--getss", "--getro")), Arg("device", "", BLOCKDEV)))
+@command(
+    "blockdev",
+    "Device sizes: --getsz (sectors) or --getsize64 (bytes)",
+    "blockdev --getsz|--getsize64 DEVICE",
+    args=(Arg("option", "", choices=("--getsz", "--getsize64", "--getss", "--getro")), Arg("device", "", BLOCKDEV)),
+)
 def blockdev(ctx: Context, argv: list[str]) -> int:
     if len(argv) < 2:
-        ctx.err("blockdev: no device specified" if argv else "Usage:\n blockdev -V\n blockdev --report [devices]\n"
-                " blockdev [-v|-q] commands devices")
+        ctx.err(
+            "blockdev: no device specified"
+            if argv
+            else "Usage:\n blockdev -V\n blockdev --report [devices]\n blockdev [-v|-q] commands devices"
+        )
         return 1
     options, devices = [a for a in argv if a.startswith("-")], [a for a in argv if not a.startswith("-")]
     status = 0
@@ -230,9 +249,13 @@ def blockdev(ctx: Context, argv: list[str]) -> int:
 
 
 # ----------------------------------------------------------------------------- disks
-@command("disk create", "Create a lab disk /dev/NAME (sparse; --file keeps it in a sparse file)",
-         "disk create NAME SIZE [--file PATH]", args=(Arg("name", "disk name"), Arg("size", "e.g. 1G, 512M, 2048s")),
-         palette=True)
+@command(
+    "disk create",
+    "Create a lab disk /dev/NAME (sparse; --file keeps it in a sparse file)",
+    "disk create NAME SIZE [--file PATH]",
+    args=(Arg("name", "disk name"), Arg("size", "e.g. 1G, 512M, 2048s")),
+    palette=True,
+)
 def disk_create(ctx: Context, argv: list[str]) -> int:
     path = None
     if "--file" in argv:
@@ -266,15 +289,21 @@ def disk_ls(ctx: Context, argv: list[str]) -> int:
     engine = ctx.engine
     ctx.out(f"{'NAME':<10} {'MAJ:MIN':<8} {'SECTORS':>12} {'OPEN':>4} {'STORED':>10}  FAULTS")
     for disk in sorted(engine.disks.values(), key=lambda d: (d.major, d.minor)):
-        ctx.out(f"{disk.name:<10} {disk.devno:<8} {disk.size_sectors:>12} {engine.open_count(disk):>4} "
-                f"{disk.store.bytes_stored:>10}  {disk.faults.describe()}")
+        ctx.out(
+            f"{disk.name:<10} {disk.devno:<8} {disk.size_sectors:>12} {engine.open_count(disk):>4} "
+            f"{disk.store.bytes_stored:>10}  {disk.faults.describe()}"
+        )
     return 0
 
 
-@command("disk fault", "Inject a disk fault: fail | error START LEN [r|w|rw] | corrupt START LEN | clear",
-         "disk fault NAME fail|error|corrupt|clear [START LEN [r|w|rw]]",
-         args=(Arg("name", "disk", DISK), Arg("fault", "", choices=("fail", "error", "corrupt", "clear"))),
-         destructive=True, palette=True)
+@command(
+    "disk fault",
+    "Inject a disk fault: fail | error START LEN [r|w|rw] | corrupt START LEN | clear",
+    "disk fault NAME fail|error|corrupt|clear [START LEN [r|w|rw]]",
+    args=(Arg("name", "disk", DISK), Arg("fault", "", choices=("fail", "error", "corrupt", "clear"))),
+    destructive=True,
+    palette=True,
+)
 def disk_fault(ctx: Context, argv: list[str]) -> int:
     from ..engine.disk import SectorFault
 
@@ -304,8 +333,13 @@ def disk_fault(ctx: Context, argv: list[str]) -> int:
     return 0
 
 
-@command("disk rm", "Remove a lab disk that nothing uses", "disk rm NAME", args=(Arg("name", "disk", DISK),),
-         destructive=True)
+@command(
+    "disk rm",
+    "Remove a lab disk that nothing uses",
+    "disk rm NAME",
+    args=(Arg("name", "disk", DISK),),
+    destructive=True,
+)
 def disk_rm(ctx: Context, argv: list[str]) -> int:
     if len(argv) != 1:
         ctx.err("usage: disk rm NAME")
@@ -319,8 +353,13 @@ def disk_rm(ctx: Context, argv: list[str]) -> int:
 
 
 # ----------------------------------------------------------------------------- clock
-@command("clock", "Lab clock: show, pause, resume, speed FACTOR, advance SECONDS", "clock [pause|resume|speed X|advance S]",
-         args=(Arg("action", "", choices=("pause", "resume", "speed", "advance")),), palette=True)
+@command(
+    "clock",
+    "Lab clock: show, pause, resume, speed FACTOR, advance SECONDS",
+    "clock [pause|resume|speed X|advance S]",
+    args=(Arg("action", "", choices=("pause", "resume", "speed", "advance")),),
+    palette=True,
+)
 def clock(ctx: Context, argv: list[str]):
     engine = ctx.engine
     if not argv:

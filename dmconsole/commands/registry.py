@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .context import Context
@@ -34,7 +35,7 @@ class Command:
     name: str  # words as typed, e.g. "dmsetup suspend", "disk create"
     summary: str
     usage: str
-    handler: Callable[["Context", list[str]], Any] = field(compare=False)
+    handler: Callable[[Context, list[str]], Any] = field(compare=False)
     args: tuple[Arg, ...] = ()
     options: tuple[str, ...] = ()
     destructive: bool = False
@@ -49,8 +50,17 @@ class Command:
 REGISTRY: dict[str, Command] = {}
 
 
-def command(name: str, summary: str, usage: str = "", *, args: tuple[Arg, ...] = (), options: tuple[str, ...] = (),
-            destructive: bool = False, palette: bool = False, example: str = ""):
+def command(
+    name: str,
+    summary: str,
+    usage: str = "",
+    *,
+    args: tuple[Arg, ...] = (),
+    options: tuple[str, ...] = (),
+    destructive: bool = False,
+    palette: bool = False,
+    example: str = "",
+):
     """Register a handler ``handler(ctx, argv) -> int | generator`` under ``name``."""
 
     def wrap(fn):

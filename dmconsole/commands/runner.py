@@ -9,8 +9,15 @@ from ..engine import Engine
 from .session import Session
 
 
-def run_script(lines: list[str], engine: Engine | None = None, *, keep_going: bool = False,
-               stdout: IO[bytes] | None = None, stderr: IO[bytes] | None = None, echo: bool = False) -> int:
+def run_script(
+    lines: list[str],
+    engine: Engine | None = None,
+    *,
+    keep_going: bool = False,
+    stdout: IO[bytes] | None = None,
+    stderr: IO[bytes] | None = None,
+    echo: bool = False,
+) -> int:
     """Run each line; the exit status is the first failing command's (or the last one's with keep_going)."""
     out = stdout or sys.stdout.buffer
     err = stderr or sys.stderr.buffer
@@ -27,7 +34,7 @@ def run_script(lines: list[str], engine: Engine | None = None, *, keep_going: bo
 
     session = Session(engine or Engine(), write_out, write_err)
     status = 0
-    for number, line in enumerate(lines, 1):
+    for line in lines:
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         if echo:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ..engine import Engine
 from ..engine.tasks import Task, TaskGen
@@ -16,8 +16,24 @@ Sink = Callable[[bytes], None]
 
 # Words that are dmsetup subcommands when typed without `dmsetup`.
 DMSETUP_WORDS = {
-    "create", "remove", "remove_all", "suspend", "resume", "load", "reload", "clear", "rename", "message",
-    "status", "table", "info", "ls", "deps", "targets", "version", "mknodes",
+    "create",
+    "remove",
+    "remove_all",
+    "suspend",
+    "resume",
+    "load",
+    "reload",
+    "clear",
+    "rename",
+    "message",
+    "status",
+    "table",
+    "info",
+    "ls",
+    "deps",
+    "targets",
+    "version",
+    "mknodes",
 }
 
 
@@ -35,8 +51,16 @@ class Job:
 class Session:
     """Executes the command language against one engine."""
 
-    def __init__(self, engine: Engine, stdout: Sink, stderr: Sink, *, interactive: bool = False,
-                 assume_yes: bool = True, block_bound: float = 600.0):
+    def __init__(
+        self,
+        engine: Engine,
+        stdout: Sink,
+        stderr: Sink,
+        *,
+        interactive: bool = False,
+        assume_yes: bool = True,
+        block_bound: float = 600.0,
+    ):
         self.engine = engine
         self.stdout = stdout
         self.stderr = stderr

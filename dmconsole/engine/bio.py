@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from typing import Callable
+from collections.abc import Callable
 
 SECTOR_SIZE = 512
 SECTOR_SHIFT = 9
@@ -47,7 +47,7 @@ class Bio:
         nr_sectors: int,
         data: memoryview | None = None,
         flags: Flag = Flag.NONE,
-        end_io: Callable[["Bio"], None] | None = None,
+        end_io: Callable[[Bio], None] | None = None,
     ):
         self.op = op
         self.sector = sector
@@ -85,7 +85,7 @@ class Bio:
         if self.end_io:
             self.end_io(self)
 
-    def clone(self, sector: int, nr_sectors: int, offset_sectors: int = 0) -> "Bio":
+    def clone(self, sector: int, nr_sectors: int, offset_sectors: int = 0) -> Bio:
         """A bio for part of this one (``offset_sectors`` into its data), remapped to ``sector``."""
         data = None
         if self.data is not None:

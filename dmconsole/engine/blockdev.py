@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Union
-
 from .device import MappedDevice
 from .disk import Disk
 
-BlockDevice = Union[Disk, MappedDevice]
+BlockDevice = Disk | MappedDevice

@@ -18,7 +18,7 @@ DEFAULT_READ_AHEAD = 256  # sectors: VM_READAHEAD_PAGES (128 KiB)
 class Table:
     """A loaded table: targets in sector order, contiguous from 0."""
 
-    def __init__(self, targets: list["Target"], read_only: bool):
+    def __init__(self, targets: list[Target], read_only: bool):
         self.targets = targets
         self.read_only = read_only
         self._starts = [t.begin for t in targets]
@@ -28,7 +28,7 @@ class Table:
         last = self.targets[-1] if self.targets else None
         return last.begin + last.len if last else 0
 
-    def find(self, sector: int) -> "Target":
+    def find(self, sector: int) -> Target:
         return self.targets[bisect.bisect_right(self._starts, sector) - 1]
 
     def devices(self) -> list:
@@ -125,7 +125,7 @@ class MappedDevice:
         if bio.end_sector > table.size:
             bio.endio(-EIO)
             return
-        pieces: list[tuple["Target", Bio]] = []
+        pieces: list[tuple[Target, Bio]] = []
         sector, done = bio.sector, 0
         while done < bio.nr_sectors:
             target = table.find(sector)
@@ -142,10 +142,10 @@ class MappedDevice:
         """An empty flush goes to every target (num_flush_bios = 1 each)."""
         clones = [Bio(Op.FLUSH, 0, 0, None, bio.flags) for _ in table.targets]
         chain(bio, clones)
-        for target, clone in zip(table.targets, clones):
+        for target, clone in zip(table.targets, clones, strict=True):
             self._dispatch(target, clone)
 
-    def _dispatch(self, target: "Target", clone: Bio) -> None:
+    def _dispatch(self, target: Target, clone: Bio) -> None:
         self.in_flight += 1
         inner = clone.end_io
 

@@ -13,8 +13,9 @@ import queue
 import threading
 import time as _time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any, Callable
+from typing import Any
 
 from . import targets as _targets  # noqa: F401 - registers the target types
 from .bio import Bio, Flag, Op
@@ -272,10 +273,15 @@ class Engine:
             target.ctr(split_args(params))
         except TargetError as err:
             target.dtr()
-            self._table_error(f"device-mapper: table: {name}: {ttype}: {err.reason} (-{ERRNO_NAME.get(err.errno, err.errno)})", err.errno)
+            self._table_error(
+                f"device-mapper: table: {name}: {ttype}: {err.reason} (-{ERRNO_NAME.get(err.errno, err.errno)})",
+                err.errno,
+            )
         except LookupFailed as err:  # a target that did not catch its own lookup failure
             target.dtr()
-            self._table_error(f"device-mapper: table: {name}: {ttype}: Device lookup failed (-{ERRNO_NAME[err.errno]})", err.errno)
+            self._table_error(
+                f"device-mapper: table: {name}: {ttype}: Device lookup failed (-{ERRNO_NAME[err.errno]})", err.errno
+            )
         return target
 
     def _table_error(self, text: str, err: int = EINVAL):
@@ -399,7 +405,10 @@ class Engine:
             if not new_name or len(new_name) >= DM_NAME_LEN or "/" in new_name:
                 raise DMError(EINVAL)
             if new_name in self.devices:
-                self.klog.log(f"device-mapper: ioctl: Unable to change name on mapped device {md.name} to one that already exists: {new_name}")
+                self.klog.log(
+                    f"device-mapper: ioctl: Unable to change name on mapped device {md.name} "
+                    f"to one that already exists: {new_name}"
+                )
                 raise DMError(EBUSY)
             del self.devices[md.name]
             old = md.name
@@ -437,7 +446,9 @@ class Engine:
             raise DMError(err.errno, err.reason) from None
         return reply
 
-    def table_lines(self, md: MappedDevice, inactive: bool = False, status: bool = False) -> list[tuple[int, int, str, str]]:
+    def table_lines(
+        self, md: MappedDevice, inactive: bool = False, status: bool = False
+    ) -> list[tuple[int, int, str, str]]:
         """The (start, len, type, params) rows of DM_TABLE_STATUS."""
         table = md.inactive if inactive else md.live
         if table is None:
@@ -481,8 +492,9 @@ class Engine:
             raise DMError(ENOENT)
         return dev
 
-    def submit(self, dev, op: Op, sector: int, nr_sectors: int, data: memoryview | None = None,
-               flags: Flag = Flag.NONE) -> Bio:
+    def submit(
+        self, dev, op: Op, sector: int, nr_sectors: int, data: memoryview | None = None, flags: Flag = Flag.NONE
+    ) -> Bio:
         bio = Bio(op, sector, nr_sectors, data, flags)
         dev.submit(bio)
         return bio
@@ -545,13 +557,24 @@ class Engine:
         self._snapshot_seq += 1
         devices = tuple(self._device_view(md) for md in sorted(self.devices.values(), key=lambda m: m.name))
         disks = tuple(
-            DiskView(d.name, d.major, d.minor, d.size_sectors, self.open_count(d), d.faults.describe(),
-                     d.store.bytes_stored, d.reads, d.writes, d.errors)
+            DiskView(
+                d.name,
+                d.major,
+                d.minor,
+                d.size_sectors,
+                self.open_count(d),
+                d.faults.describe(),
+                d.store.bytes_stored,
+                d.reads,
+                d.writes,
+                d.errors,
+            )
             for d in sorted(self.disks.values(), key=lambda d: (d.major, d.minor))
         )
         workloads = tuple(w.view() for w in self.workloads.values())
-        return EngineSnapshot(self._snapshot_seq, self.clock.now, self.speed, self.paused, devices, disks,
-                              workloads, tuple(self.events))
+        return EngineSnapshot(
+            self._snapshot_seq, self.clock.now, self.speed, self.paused, devices, disks, workloads, tuple(self.events)
+        )
 
     def _device_view(self, md: MappedDevice) -> DeviceView:
         live = []
@@ -559,9 +582,22 @@ class Engine:
             for t in md.live.targets:
                 live.append(TargetView(t.begin, t.len, t.name, t.status_table(), t.status_info(), t.snapshot_details()))
         deps = tuple(d.devno for d in md.live.devices()) if md.live else ()
-        return DeviceView(md.name, md.major, md.minor, md.uuid, md.suspended, md.read_only, self.open_count(md),
-                          md.event_nr, md.size_sectors, tuple(live), md.inactive is not None, deps,
-                          len(md.held_bios), md.in_flight)
+        return DeviceView(
+            md.name,
+            md.major,
+            md.minor,
+            md.uuid,
+            md.suspended,
+            md.read_only,
+            self.open_count(md),
+            md.event_nr,
+            md.size_sectors,
+            tuple(live),
+            md.inactive is not None,
+            deps,
+            len(md.held_bios),
+            md.in_flight,
+        )
 
     def snapshot(self) -> EngineSnapshot:
         """The latest published snapshot (thread-safe); makes one when no thread runs."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
 
 from .bio import Bio
 from .errors import EINVAL, TargetError
@@ -30,13 +31,13 @@ class Target:
     has_message: ClassVar[bool] = False
     messages: ClassVar[tuple[str, ...]] = ()  # message words, for completion and the palette
 
-    def __init__(self, engine: "Engine", md: "MappedDevice", begin: int, length: int, read_only: bool):
+    def __init__(self, engine: Engine, md: MappedDevice, begin: int, length: int, read_only: bool):
         self.engine = engine
         self.md = md
         self.begin = begin
         self.len = length
         self.read_only = read_only
-        self.devices: list["BlockDevice"] = []
+        self.devices: list[BlockDevice] = []
         self.error = "Unknown error"
 
     # -- helpers for target code -------------------------------------------------
@@ -44,7 +45,7 @@ class Target:
     def clock(self):
         return self.engine.clock
 
-    def get_device(self, path: str, error: str = "Device lookup failed") -> "BlockDevice":
+    def get_device(self, path: str, error: str = "Device lookup failed") -> BlockDevice:
         """dm_get_device(): look the device up and hold it; ``error`` becomes ti->error on failure."""
         from .engine import LookupFailed
 
@@ -65,7 +66,7 @@ class Target:
         """dm_table_event(): counts only when this target's table is live."""
         self.engine.table_event(self)
 
-    def remap(self, bio: Bio, dev: "BlockDevice", sector: int, on_done: Callable[[Bio], int] | None = None) -> None:
+    def remap(self, bio: Bio, dev: BlockDevice, sector: int, on_done: Callable[[Bio], int] | None = None) -> None:
         """Send ``bio`` to ``dev`` at ``sector``; complete it when the clone does.
 
         ``on_done`` (end_io) may look at the clone and return the status to pass up.
@@ -117,7 +118,7 @@ class Target:
     def resume(self) -> None:
         pass
 
-    def iterate_devices(self) -> list[tuple["BlockDevice", int, int]]:
+    def iterate_devices(self) -> list[tuple[BlockDevice, int, int]]:
         """(device, physical start, length) for each device the target maps onto."""
         return []
 

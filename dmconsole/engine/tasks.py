@@ -7,8 +7,9 @@ its condition holds.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Generator
 from concurrent.futures import Future
-from typing import Any, Callable, Generator
+from typing import Any
 
 TaskGen = Generator["Until", None, Any]
 

@@ -51,8 +51,14 @@ def interactive(engine: Engine, input=None, output=None, history=None) -> int:
         except OSError:
             history = InMemoryHistory()
     session = Session(engine, write_out, write_err, interactive=True)
-    prompt = PromptSession(PROMPT, completer=CommandCompleter(engine.snapshot), history=history,
-                           input=input, output=output, complete_while_typing=False)
+    prompt = PromptSession(
+        PROMPT,
+        completer=CommandCompleter(engine.snapshot),
+        history=history,
+        input=input,
+        output=output,
+        complete_while_typing=False,
+    )
     engine.start(1.0)
     status = 0
     try:

@@ -1,3 +1,3 @@
 """Target families, one module each; importing this package registers them all."""
 
-from . import error, linear, striped, zero  # noqa: F401
+from . import delay, dust, error, flakey, linear, striped, zero  # noqa: F401

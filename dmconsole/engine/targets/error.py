@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..bio import Bio
+from ..bio import Bio, Op
 from ..errors import EIO
 from ..target import Target, register
 
@@ -18,4 +18,9 @@ class Error(Target):
         pass
 
     def map(self, bio: Bio) -> None:
+        if bio.op is Op.FLUSH:
+            # io_err_ctr() leaves num_flush_bios at 0: dm core never sends dm-error an
+            # empty flush, so a flush of a table with an error target still succeeds.
+            bio.endio(0)
+            return
         bio.endio(-EIO)

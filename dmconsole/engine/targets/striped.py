@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..bio import Bio, Flag, Op, chain
-from ..errors import EIO, EOPNOTSUPP, TargetError
+from ..errors import EOPNOTSUPP, TargetError
 from ..target import Target, register
 
 DM_IO_ERROR_THRESHOLD = 15
@@ -46,7 +46,7 @@ class Striped(Target):
         if bio.op is Op.FLUSH:
             clones = [Bio(Op.FLUSH, 0, 0, None, bio.flags) for _ in self.legs]
             chain(bio, clones)
-            for (dev, _), clone in zip(self.legs, clones):
+            for (dev, _), clone in zip(self.legs, clones, strict=True):
                 dev.submit(clone)
             return
         pieces = []
