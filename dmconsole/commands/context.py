@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -12,7 +13,7 @@ Sink = Callable[[bytes], None]
 
 
 class Context:
-    def __init__(self, session: "Session", stdin: bytes, stdout: Sink, stderr: Sink, argv0: str):
+    def __init__(self, session: Session, stdin: bytes, stdout: Sink, stderr: Sink, argv0: str):
         self.session = session
         self.stdin = stdin
         self._stdout = stdout
@@ -20,7 +21,7 @@ class Context:
         self.argv0 = argv0
 
     @property
-    def engine(self) -> "Engine":
+    def engine(self) -> Engine:
         return self.session.engine
 
     def write(self, data: bytes | str) -> None:
