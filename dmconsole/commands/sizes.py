@@ -13,8 +13,11 @@ _SUFFIX = {
 
 
 def parse_size(text: str, sectors: bool = False) -> int | None:
-    """GNU dd's number syntax (with `x` products); with ``sectors``, the result in 512-byte sectors
-    and an `s` suffix meaning sectors. None when the text is not a number."""
+    """GNU dd's number syntax (with `x` products); with ``sectors``, the result in 512-byte sectors,
+    where a plain number or an `s` suffix means sectors (as in tables) and a unit means bytes.
+    None when the text is not a number."""
+    if sectors and text.isdigit():
+        return int(text)
     if sectors and text.endswith("s") and text[:-1].isdigit():
         return int(text[:-1])
     total = 1
