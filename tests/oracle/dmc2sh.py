@@ -12,6 +12,8 @@ Rules (the .dmc language is a small shell subset, see tests/oracle/README.md):
 xs (from the VM's lib.sh) prints "$ L", evals L in the current shell (so
 `CMD &` and `wait` work as in a shell), then "[exit N]" when N != 0.
 """
+
+import re
 import sys
 
 
@@ -19,8 +21,23 @@ def sh_quote(text):
     return "'" + text.replace("'", "'\\''") + "'"
 
 
+# Kernel messages that appear at a random moment, whatever the scenario does:
+# dropped from `klog` so that transcripts are reproducible.
+KLOG_NOISE = [
+    "random: crng init done",
+]
+
+KLOG_FUNC = (
+    "klog() {\n"
+    "\tdmesg -c 2>/dev/null | sed -e 's/^\\[ *[0-9]*\\.[0-9]*\\] //' \\\n"
+    + "".join("\t\t-e '/^{}$/d' \\\n".format(re.escape(n).replace("\\ ", " ")) for n in KLOG_NOISE)
+    + "\t\t-e 's/^/[kmsg] /'\n"
+    "}"
+)
+
+
 def convert(lines):
-    out = [". /oracle/lib.sh"]
+    out = [". /oracle/lib.sh", KLOG_FUNC]
     for raw in lines:
         line = raw.rstrip("\r\n")
         stripped = line.strip()

@@ -1,0 +1,45 @@
+"""Helpers for the console tests: a small stack on a stepped engine, and the app over it with no timers."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from dmconsole.commands import Session
+from dmconsole.engine import Engine
+from dmconsole.tui import DmConsoleApp
+
+# Built through the command language only, with the targets every checkout has (linear, striped),
+# so the snapshots do not move when other target families or the demo stack change.
+SMALL_STACK = [
+    "modprobe brd rd_nr=4 rd_size=65536",
+    "dmsetup create base --table '0 131072 striped 2 64 /dev/ram0 0 /dev/ram1 0'",
+    "dmsetup create lv1 --table '0 65536 linear /dev/mapper/base 0'",
+    "dmsetup create lv2 --table '0 65536 linear /dev/mapper/base 65536'",
+    "dmsetup create solo --table '0 65536 linear /dev/ram2 0'",
+]
+
+
+def small_engine(advance: float = 12.5) -> Engine:
+    """A stepped engine (no thread) holding the small stack, with some lab time passed."""
+    engine = Engine()
+    errors: list[bytes] = []
+    session = Session(engine, lambda _data: None, errors.append)
+    for line in SMALL_STACK:
+        assert session.run_line(line) == 0, (line, b"".join(errors))
+    engine.advance(advance)
+    return engine
+
+
+def make_app(engine: Engine | None = None) -> DmConsoleApp:
+    """The console over a stepped engine: no engine thread, no poll timer, no animations."""
+    app = DmConsoleApp(engine or small_engine(), poll_interval=None, start_engine=False, theme="dmconsole-dark")
+    app.animation_level = "none"
+    return app
+
+
+def no_blink(app) -> None:
+    """Stop every cursor blinking on the active screen (the palette's input too), for stable snapshots."""
+    for widget in app.screen.query(Input):
+        widget.cursor_blink = False
+    for widget in app.query(Input):
+        widget.cursor_blink = False
