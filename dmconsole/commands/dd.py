@@ -39,7 +39,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from ..engine.bio import SECTOR_SIZE, Bio, Flag, Op
-from ..engine.errors import EINVAL, EIO, ENOENT, ENOSPC, ENXIO, EOPNOTSUPP, EPERM
+from ..engine.errors import EINVAL, EIO, ENOENT, ENOSPC, EOPNOTSUPP, EPERM, DMError
 from ..engine.errors import strerror as _kernel_strerror
 from ..engine.tasks import Until
 from .context import Context
@@ -987,7 +987,6 @@ class _DD:
             raise _Abort(1)
 
         chars = {"/dev/zero": "zero", "/dev/null": "null", "/dev/urandom": "urandom", "/dev/random": "urandom"}
-        dev = self.engine.lookup_path(path) if path.startswith("/dev/") else None
         if path in chars:
             if "directory" in flags:
                 fail(ENOTDIR)
@@ -996,10 +995,12 @@ class _DD:
             if "direct" in flags:
                 fail(EINVAL)
             return _CharDevice(path, chars[path], self.engine)
-        if dev is None:
+        if not path.startswith("/dev/"):
             fail(ENOENT)
-        if getattr(dev, "kind", "") == "dm" and dev.live is None:
-            fail(ENXIO)  # a mapped device without a table: its open fails as dmsetup's does
+        try:
+            dev = self.engine.open_bdev(path)
+        except DMError as err:
+            fail(err.errno)
         if "directory" in flags:
             fail(ENOTDIR)
         if for_write and "excl" in self.conv:

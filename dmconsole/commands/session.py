@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..engine import Engine
-from ..engine.tasks import Task, TaskGen
+from ..engine.tasks import Task, TaskGen, Until
 from . import registry
 from .context import Context
 from .shell import Pipeline, ShellSyntaxError, parse
@@ -69,6 +69,7 @@ class Session:
         self.block_bound = block_bound
         self.jobs: list[Job] = []
         self._job_numbers = 0
+        self._lines_started = 0
         self.last_status = 0
 
     # ------------------------------------------------------------------ entry points
@@ -79,16 +80,24 @@ class Session:
         except ShellSyntaxError as exc:
             self.stderr(f"dmconsole: {exc}\n".encode())
             return 2
+        self._lines_started += 1
         if pipeline is None:
             return 0
         if pipeline.background:
             self._job_numbers += 1
-            task = self.engine.spawn(self.run_pipeline(pipeline), pipeline.text)
+            task = self.engine.spawn(self._background(pipeline), pipeline.text)
             self.jobs.append(Job(self._job_numbers, pipeline.text, task))
             return 0
         status = yield from self.run_pipeline(pipeline)
         self.last_status = status
         return status
+
+    def _background(self, pipeline: Pipeline) -> TaskGen:
+        """A job gets going once the shell has moved on, as a forked process does: after the
+        next command has started, or once lab time has passed."""
+        line, now = self._lines_started, self.engine.clock.now
+        yield Until(lambda: self._lines_started > line or self.engine.clock.now > now, "its turn to run")
+        return (yield from self.run_pipeline(pipeline))
 
     def run_line(self, line: str) -> int:
         """Run one line on the stepped clock, advancing time while it blocks (scripts, tests)."""

@@ -6,13 +6,14 @@ import bisect
 import math
 from typing import TYPE_CHECKING
 
-from .bio import Bio, Op, chain
+from .bio import Bio, Flag, Op, chain
 from .errors import EIO
 
 if TYPE_CHECKING:
     from .target import Target
 
 DEFAULT_READ_AHEAD = 256  # sectors: VM_READAHEAD_PAGES (128 KiB)
+MAX_STACK_DEPTH = 16  # bios remapped deeper than this are failed: only a self-referencing table gets there
 
 
 class Table:
@@ -68,7 +69,10 @@ class MappedDevice:
         self.uuid = uuid
         self.live: Table | None = None
         self.inactive: Table | None = None
-        self.suspended = True  # DM_DEV_CREATE leaves a device suspended with no table
+        # DM_DEV_CREATE leaves a device active with no table: I/O waits for one, and resume does nothing.
+        self.suspended = False
+        self.queue_set_up = False  # md->type: fixed by the first table load, which also adds the gendisk
+        self.node_exists = False  # /dev/mapper/NAME: made at the first table load or resume
         self.noflush_suspend = False
         self.read_only = False
         self.event_nr = 0
@@ -77,6 +81,8 @@ class MappedDevice:
         self.held_bios: list[Bio] = []
         self.read_ahead = DEFAULT_READ_AHEAD
         self.deferred_remove = False
+        self._mapping_depth = 0
+        self.queue_io_opt = 0  # the queue limit stacked from the live table at its resume
 
     @property
     def devno(self) -> str:
@@ -96,7 +102,12 @@ class MappedDevice:
 
     @property
     def io_opt_sectors(self) -> int:
-        return self.live.io_opt_sectors() if self.live else 0
+        return self.queue_io_opt
+
+    @property
+    def disk_added(self) -> bool:
+        """The gendisk (/dev/dm-N, maj:min opens) exists only once a table has set the queue up."""
+        return self.queue_set_up
 
     @property
     def blocks_io(self) -> bool:
@@ -108,11 +119,22 @@ class MappedDevice:
 
     # -- I/O ---------------------------------------------------------------------
     def submit(self, bio: Bio) -> None:
-        """dm_submit_bio(): hold while suspended, else split at target boundaries and map."""
+        """dm_submit_bio(): hold while suspended or tableless, else split at target boundaries and map."""
         if self.blocks_io or self.live is None:
-            self.held_bios.append(bio)
+            if bio.flags & Flag.RAHEAD:
+                bio.endio(-EIO)  # readahead is never queued
+            else:
+                self.held_bios.append(bio)
             return
-        self._map_bio(bio)
+        if self._mapping_depth >= MAX_STACK_DEPTH:
+            # A table that maps onto itself: the kernel would spin on the bio forever.
+            bio.endio(-EIO)
+            return
+        self._mapping_depth += 1
+        try:
+            self._map_bio(bio)
+        finally:
+            self._mapping_depth -= 1
 
     def _map_bio(self, bio: Bio) -> None:
         table = self.live

@@ -141,6 +141,10 @@ class Disk:
         return f"/dev/{self.name}"
 
     @property
+    def kernel_name(self) -> str:
+        return self.name
+
+    @property
     def io_opt_sectors(self) -> int:
         return 0
 

@@ -41,6 +41,7 @@ from .tasks import Task, TaskGen, Until
 DM_MAJOR = 253
 RAM_MAJOR = 1
 DISK_MAJOR = 8
+LOOP_MAJOR = 7
 DM_NAME_LEN = 128
 DM_UUID_LEN = 129
 MINORMASK = (1 << 20) - 1
@@ -87,6 +88,7 @@ class Engine:
         self.disks: dict[str, Disk] = {}
         self.devices: dict[str, MappedDevice] = {}
         self.brd_loaded = False
+        self.brd_size_kib = 4096
         self.background: list[Task] = []
         self.workloads: dict[str, Any] = {}
         self.events: deque[EventView] = deque(maxlen=500)
@@ -114,32 +116,75 @@ class Engine:
         return None
 
     def lookup_path(self, path: str):
-        """A device by /dev/mapper/NAME, /dev/NAME, /dev/dm-N or maj:min; None if none."""
+        """A device by /dev/mapper/NAME, /dev/NAME, /dev/dm-N or maj:min; None if none.
+
+        A mapped device is there only once its gendisk is (its first table load).
+        """
         if path.startswith("/dev/mapper/"):
-            return self.devices.get(path[len("/dev/mapper/") :])
+            return self._added(self.devices.get(path[len("/dev/mapper/") :]))
         if path.startswith("/dev/"):
             name = path[len("/dev/") :]
             if name in self.disks:
                 return self.disks[name]
             if name.startswith("dm-") and name[3:].isdigit():
-                return self.by_devno(self.dm_major, int(name[3:]))
+                return self._added(self.by_devno(self.dm_major, int(name[3:])))
             return None
         major, sep, minor = path.partition(":")
         if sep and major.isdigit() and minor.isdigit():
-            return self.by_devno(int(major), int(minor))
+            return self._added(self.by_devno(int(major), int(minor)))
         return None
 
+    @staticmethod
+    def _added(dev):
+        return None if dev is None or (dev.kind == "dm" and not dev.disk_added) else dev
+
     def lookup_for_table(self, path: str, md: MappedDevice):
-        """dm_get_device(): ENODEV for a name that resolves to nothing, ENXIO for a dead maj:min."""
+        """dm_get_device(): ENODEV for a name that resolves to nothing, ENXIO for a dead maj:min.
+
+        Opening a free maj:min of brd or loop creates that disk, as block device
+        autoloading does (it is deprecated and says so).
+        """
         dev = self.lookup_path(path)
-        if dev is None:
-            major, sep, minor = path.partition(":")
-            if sep and major.isdigit() and minor.isdigit():
-                raise LookupFailed(ENXIO)
+        if dev is not None:
+            return dev
+        major, sep, minor = path.partition(":")
+        if not (sep and major.isdigit() and minor.isdigit()):
             raise LookupFailed(ENODEV)
-        if dev is md:
-            raise LookupFailed(EINVAL)
+        dev = self._autoload(int(major), int(minor))
+        if dev is None:
+            raise LookupFailed(ENXIO)
+        self.klog.log("block device autoloading is deprecated and will be removed.")
         return dev
+
+    def _autoload(self, major: int, minor: int) -> Disk | None:
+        """blk_request_module(): brd makes ramN of rd_size, loop makes an empty loopN."""
+        if major == RAM_MAJOR:
+            if not self.brd_loaded:
+                self.modprobe_brd()
+            size = self.brd_size_kib * 2
+            name = f"ram{minor}"
+        elif major == LOOP_MAJOR:
+            size, name = 0, f"loop{minor}"
+        else:
+            return None
+        if name in self.disks or minor >= 1 << 20:
+            return None
+        disk = Disk(name, major, minor, size)
+        self.disks[name] = disk
+        self.note("state", name, f"{name} ({disk.devno}) created on demand")
+        return disk
+
+    def open_bdev(self, path: str):
+        """open(2) of a block device node: ENOENT with no node, ENXIO for a dm node with no gendisk."""
+        dev = self.lookup_path(path)
+        if dev is not None:
+            return dev
+        md = None
+        if path.startswith("/dev/mapper/"):
+            md = self.devices.get(path[len("/dev/mapper/") :])
+        if md is not None and md.node_exists:
+            raise DMError(ENXIO)
+        raise DMError(ENOENT)
 
     def open_count(self, dev) -> int:
         """Opens of a block device: user opens plus each table (live or inactive) holding it."""
@@ -160,6 +205,7 @@ class Engine:
         if self.brd_loaded:
             return []
         self.brd_loaded = True
+        self.brd_size_kib = rd_size_kib
         made = []
         for index in range(rd_nr):
             disk = Disk(f"ram{index}", RAM_MAJOR, index, rd_size_kib * 2)
@@ -255,6 +301,8 @@ class Engine:
             self._table_error(f"device-mapper: table: {name}: target type {targets[0].name} must appear alone in table")
         if length == 0:
             self._table_error(f"device-mapper: table: {name}: zero-length target")
+        if start + length >= 2**64 or start + length > (2**63 - 1) >> 9:
+            self._table_error(f"device-mapper: table: {name}: too large device")
         cls = TARGET_TYPES.get(ttype)
         if cls is None:
             self._table_error(f"device-mapper: table: {name}: {ttype}: unknown target type")
@@ -293,6 +341,14 @@ class Engine:
         """DM_TABLE_LOAD: build the table into the inactive slot, replacing any staged one."""
         md = self.get_md(name)
         table = self.build_table(md, lines, read_only)
+        if not md.queue_set_up:
+            # The first table fixes md->type and sets the queue up, which adds the gendisk.
+            if self._check_device_areas(md, table):
+                table.destroy()
+                self.klog.log("device-mapper: core: Cannot calculate initial queue limits")
+                self.klog.log("device-mapper: ioctl: unable to set up device queue for new table.")
+                raise DMError(EINVAL)
+            md.queue_set_up = md.node_exists = True
         if md.inactive is not None:
             md.inactive.destroy()
         md.inactive = table
@@ -336,11 +392,14 @@ class Engine:
             if bad:
                 new.destroy()
                 raise DMError(EINVAL)
+            io_opt = new.io_opt_sectors()  # from the queue limits the devices have now
             old, md.live = md.live, new
             md.read_only = new.read_only
-            md.read_ahead = max(DEFAULT_READ_AHEAD, 2 * new.io_opt_sectors())
+            md.queue_io_opt = io_opt
+            md.read_ahead = max(DEFAULT_READ_AHEAD, 2 * io_opt)
             if old is not None:
                 old.destroy()
+        md.node_exists = True  # dmsetup makes /dev/mapper/NAME at resume
         if not md.suspended:
             return
         if md.live is None or md.live.size == 0:
@@ -486,12 +545,6 @@ class Engine:
             self.events.append(EventView(next(self._event_seq), line.time, "klog", "", line.text))
 
     # =========================================================== user I/O
-    def open_bdev(self, path: str):
-        dev = self.lookup_path(path)
-        if dev is None:
-            raise DMError(ENOENT)
-        return dev
-
     def submit(
         self, dev, op: Op, sector: int, nr_sectors: int, data: memoryview | None = None, flags: Flag = Flag.NONE
     ) -> Bio:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
-from .bio import Bio
+from .bio import Bio, Op
 from .errors import EINVAL, TargetError
 
 if TYPE_CHECKING:
@@ -78,6 +78,12 @@ class Target:
             bio.endio(status)
 
         clone.end_io = finished
+        self.submit_to(dev, clone)
+
+    def submit_to(self, dev: BlockDevice, clone: Bio) -> None:
+        """submit_bio_noacct() to a lower device: a write to a read-only one is warned about, not stopped."""
+        if clone.op.is_write and dev.read_only and not (clone.op is Op.FLUSH and clone.nr_sectors == 0):
+            self.engine.klog.log(f"Trying to write to read-only block-device {dev.kernel_name}")
         dev.submit(clone)
 
     @staticmethod

@@ -413,7 +413,10 @@ def test_endless_copies_and_tableless_devices_are_refused(lab):
     assert lab.stderr == ("dd: copying /dev/urandom to standard output without count= never ends; "
                           "dmconsole refuses it\n")
     lab.ok("dmsetup create empty --notable")
-    assert lab.run("dd if=/dev/mapper/empty of=/dev/null count=1") == 1
+    assert lab.run("dd if=/dev/mapper/empty of=/dev/null count=1") == 1  # no node before a table or resume
+    assert lab.stderr == "dd: failed to open '/dev/mapper/empty': No such file or directory\n"
+    lab.ok("dmsetup resume empty")
+    assert lab.run("dd if=/dev/mapper/empty of=/dev/null count=1") == 1  # a node, but no gendisk
     assert lab.stderr == "dd: failed to open '/dev/mapper/empty': No such device or address\n"
 
 

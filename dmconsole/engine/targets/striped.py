@@ -47,7 +47,7 @@ class Striped(Target):
             clones = [Bio(Op.FLUSH, 0, 0, None, bio.flags) for _ in self.legs]
             chain(bio, clones)
             for (dev, _), clone in zip(self.legs, clones, strict=True):
-                dev.submit(clone)
+                self.submit_to(dev, clone)
             return
         pieces = []
         sector, done = bio.sector, 0
@@ -71,13 +71,13 @@ class Striped(Target):
         def end_io(c: Bio) -> None:
             # stripe_end_io(): count errors (not readahead, not EOPNOTSUPP) and raise an event.
             if c.status and c.status != -EOPNOTSUPP and not (c.flags & Flag.RAHEAD):
+                self.error_count[stripe] += 1
                 if self.error_count[stripe] < DM_IO_ERROR_THRESHOLD:
-                    self.error_count[stripe] += 1
                     self.event()
             finished(c)
 
         clone.end_io = end_io
-        self.legs[stripe][0].submit(clone)
+        self.submit_to(self.legs[stripe][0], clone)
 
     def status_info(self) -> str:
         devs = " ".join(dev.devno for dev, _ in self.legs)
