@@ -39,6 +39,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from ..engine.bio import SECTOR_SIZE, Bio, Flag, Op
+from ..engine.blockdev import has_write_cache, submit_bio
 from ..engine.errors import EINVAL, EIO, ENOENT, ENOSPC, EOPNOTSUPP, EPERM, DMError
 from ..engine.errors import strerror as _kernel_strerror
 from ..engine.tasks import Until
@@ -425,24 +426,6 @@ def _buffer_io_error(engine: Engine, dev, block: int, what: str) -> None:
         state.rl_missed += 1
 
 
-# REQ_IDLE marks direct writes (dm-flakey's corrupt_bio_byte mask 32768 selects them); used once bio.Flag has it.
-_FLAG_IDLE = getattr(Flag, "IDLE", Flag.NONE)
-
-
-def has_write_cache(dev, depth: int = 0) -> bool:
-    """QUEUE_FLAG_WC of a device: a disk with a volatile write cache, or a dm device over one.
-
-    Without it the block layer drops PREFLUSH/FUA and completes an empty flush at once, before dm
-    (brd, the oracle's ram disks, has none: flushes never reach a target there).
-    """
-    if getattr(dev, "kind", "") != "dm":
-        return bool(getattr(dev, "write_cache", False))
-    table = getattr(dev, "live", None)
-    if table is None or depth > 32:
-        return False
-    return any(has_write_cache(lower, depth + 1) for lower in table.devices())
-
-
 def init_blocksize(size_bytes: int) -> int:
     """set_init_blocksize(): the page-cache block size of a block device, from its size."""
     bsize = SECTOR_SIZE
@@ -663,7 +646,7 @@ class _BlockFile(_File):
             if (self.pos | count) & (SECTOR_SIZE - 1):
                 return -EINVAL
             # dio_bio_write_op(): REQ_SYNC | REQ_IDLE, and REQ_FUA for O_DSYNC when a write cache makes it count
-            flags = Flag.SYNC | _FLAG_IDLE | (Flag.FUA if self.sync and has_write_cache(self.dev) else Flag.NONE)
+            flags = Flag.SYNC | Flag.IDLE | (Flag.FUA if self.sync and has_write_cache(self.dev) else Flag.NONE)
             buf = bytearray(data[:count])
             bios = yield from self._wait(self._bios(Op.WRITE, self.pos, buf, DIO_MAX_BIO, flags), "direct write")
             status = self._status(bios)
@@ -778,7 +761,7 @@ class _DD:
 
     # -- I/O bookkeeping ----------------------------------------------------------
     def launch(self, dev, bio: Bio) -> None:
-        dev.submit(bio)
+        submit_bio(dev, bio, self.engine.klog)
 
     def syscall(self, gen):
         """Run one system call as its own task and wait for it.

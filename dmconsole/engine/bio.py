@@ -29,6 +29,7 @@ class Flag(enum.IntFlag):
     META = 4
     RAHEAD = 8
     SYNC = 16
+    IDLE = 32  # REQ_IDLE: nothing more is coming soon (direct writes)
 
 
 class Bio:

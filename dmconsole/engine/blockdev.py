@@ -1,8 +1,40 @@
-"""The block devices a table can name: disks and mapped devices."""
+"""The block devices a table can name (disks and mapped devices), and the block layer's entry point."""
 
 from __future__ import annotations
 
+from .bio import Bio, Flag, Op
 from .device import MappedDevice
 from .disk import Disk
 
 BlockDevice = Disk | MappedDevice
+
+MAX_WC_DEPTH = 32
+
+
+def has_write_cache(dev: BlockDevice, depth: int = 0) -> bool:
+    """QUEUE_FLAG_WC: a disk with a volatile write cache, or a dm device whose live table has one below."""
+    if dev.kind != "dm":
+        return dev.write_cache
+    if dev.live is None or depth > MAX_WC_DEPTH:
+        return False
+    return any(has_write_cache(lower, depth + 1) for lower in dev.live.devices())
+
+
+def submit_bio(dev: BlockDevice, bio: Bio, klog=None) -> None:
+    """submit_bio_noacct(): the checks every bio passes on its way into a device.
+
+    Without a write cache PREFLUSH and FUA mean nothing: they are dropped, and an empty
+    flush completes at once, before any driver or target sees it. A write to a read-only
+    device is warned about (``klog``) and let through, as 6.1 does.
+    """
+    if bio.flags & (Flag.PREFLUSH | Flag.FUA) and not has_write_cache(dev):
+        bio.flags &= ~(Flag.PREFLUSH | Flag.FUA)
+        if bio.op is Op.FLUSH:
+            bio.endio(0)
+            return
+    if bio.op is Op.FLUSH and bio.nr_sectors == 0 and not has_write_cache(dev):
+        bio.endio(0)
+        return
+    if klog is not None and bio.op.is_write and bio.op is not Op.FLUSH and dev.read_only:
+        klog.log(f"Trying to write to read-only block-device {dev.kernel_name}")
+    dev.submit(bio)

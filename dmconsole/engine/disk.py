@@ -128,6 +128,7 @@ class Disk:
         self.faults = FaultModel()
         self.user_opens = 0
         self.read_only = False
+        self.write_cache = False  # QUEUE_FLAG_WC: ram disks and lab disks write through
         self.reads = 0
         self.writes = 0
         self.errors = 0

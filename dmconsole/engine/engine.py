@@ -19,6 +19,7 @@ from typing import Any
 
 from . import targets as _targets  # noqa: F401 - registers the target types
 from .bio import Bio, Flag, Op
+from .blockdev import submit_bio
 from .clock import Clock
 from .device import DEFAULT_READ_AHEAD, MappedDevice, Table
 from .disk import Disk, FileStore, SparseStore
@@ -549,7 +550,7 @@ class Engine:
         self, dev, op: Op, sector: int, nr_sectors: int, data: memoryview | None = None, flags: Flag = Flag.NONE
     ) -> Bio:
         bio = Bio(op, sector, nr_sectors, data, flags)
-        dev.submit(bio)
+        submit_bio(dev, bio, self.klog)
         return bio
 
     # =========================================================== background tasks and stepping

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
-from .bio import Bio, Op
+from .bio import Bio
 from .errors import EINVAL, TargetError
 
 if TYPE_CHECKING:
@@ -81,10 +81,10 @@ class Target:
         self.submit_to(dev, clone)
 
     def submit_to(self, dev: BlockDevice, clone: Bio) -> None:
-        """submit_bio_noacct() to a lower device: a write to a read-only one is warned about, not stopped."""
-        if clone.op.is_write and dev.read_only and not (clone.op is Op.FLUSH and clone.nr_sectors == 0):
-            self.engine.klog.log(f"Trying to write to read-only block-device {dev.kernel_name}")
-        dev.submit(clone)
+        """Send a clone down to a lower device through the block layer's checks."""
+        from .blockdev import submit_bio
+
+        submit_bio(dev, clone, self.engine.klog)
 
     @staticmethod
     def parse_uint(text: str, error: str, limit: int = 2**64 - 1) -> int:

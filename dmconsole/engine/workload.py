@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .bio import SECTOR_SIZE, Bio, Flag, Op
+from .blockdev import submit_bio
 from .errors import EPERM, strerror
 from .snapshot import WorkloadView
 from .tasks import TaskGen, Until
@@ -42,7 +43,7 @@ _BODY = SECTOR_SIZE - _HEADER.size - 4  # then the payload, then a CRC32 of head
 VERIFY_BATCH = 64  # reads in flight at once during verify
 
 # Workloads do direct I/O, like fio with direct=1: writes are REQ_SYNC | REQ_IDLE (when Flag has IDLE).
-_DIRECT_WRITE = Flag.SYNC | getattr(Flag, "IDLE", Flag.NONE)
+_DIRECT_WRITE = Flag.SYNC | Flag.IDLE
 
 PATTERNS = ("seq", "rand")
 MODES = ("write", "read", "mix")
@@ -254,7 +255,7 @@ class Workload:
             buf = bytearray(self.bs)
             bio = Bio(Op.READ, sector, self.sectors_per_block, memoryview(buf))
             bio.end_io = lambda b: self._read_done(block, bytes(buf), b.status)
-        self.dev.submit(bio)
+        submit_bio(self.dev, bio, self.engine.klog)
 
     def _finish_io(self, block: int, status: int) -> None:
         self.busy.discard(block)
@@ -353,7 +354,7 @@ class Workload:
                         buf = bytearray(self.bs)
                         bio = Bio(Op.READ, block * self.sectors_per_block, self.sectors_per_block, memoryview(buf))
                         reads.append((block, buf, bio))
-                        dev.submit(bio)
+                        submit_bio(dev, bio, self.engine.klog)
                     if not all(bio.done for _, _, bio in reads):
                         yield Until(lambda reads=reads: all(bio.done for _, _, bio in reads), f"io verify {self.name}")
                 finally:

@@ -36,6 +36,11 @@ class Lab:
             raise
         self.resume(name)
 
+    def give_disks_a_write_cache(self) -> None:
+        """QUEUE_FLAG_WC on every disk, so that flushes and FUA reach the targets (brd has none)."""
+        for disk in self.engine.disks.values():
+            disk.write_cache = True
+
     def reload(self, name: str, table: str) -> None:
         self.engine.table_load(name, table_rows(table))
 

@@ -91,6 +91,7 @@ def test_a_bio_is_held_for_exactly_the_delay(lab):
 
 
 def test_classes_in_nine_argument_mode(lab):
+    lab.give_disks_a_write_cache()
     lab.create("d", "0 8192 delay /dev/ram0 0 100 /dev/ram1 0 200 /dev/ram2 0 300")
     read = lab.read(D, 0)
     write = lab.write(D, 1, b"w")
@@ -113,6 +114,7 @@ def test_classes_in_nine_argument_mode(lab):
 
 
 def test_flushes_use_the_write_parameters_but_count_as_flushes_with_six_args(lab):
+    lab.give_disks_a_write_cache()
     lab.create("d", "0 8192 delay /dev/ram0 0 0 /dev/ram1 100 40")
     read = lab.read(D, 0)
     assert lab.ok(read)  # delay 0: straight through, never counted
@@ -124,6 +126,7 @@ def test_flushes_use_the_write_parameters_but_count_as_flushes_with_six_args(lab
 
 
 def test_three_args_one_class_for_everything(lab):
+    lab.give_disks_a_write_cache()
     lab.create("d", "0 8192 delay /dev/ram0 0 20")
     bios = [lab.read(D, 0), lab.write(D, 0, b"a"), lab.submit(D, Op.FLUSH), lab.submit(D, Op.DISCARD, 8, 8)]
     assert lab.status("d") == ["0 8192 delay 1 2 1"]
@@ -209,3 +212,13 @@ def test_snapshot_details(lab):
     view = lab.engine.make_snapshot().device("d").live[0]
     assert view.status == "0 1 0"
     assert view.details == {"delays_ms": [10, 20, 20], "held": [0, 1, 0], "delaying": True}
+
+
+def test_without_a_write_cache_flushes_never_reach_the_target(lab):
+    # Recorded (delay): over brd, conv=fsync and O_DSYNC with only the flush class delayed finish at once.
+    lab.create("d", "0 8192 delay /dev/ram0 0 0 /dev/ram0 0 0 /dev/ram0 0 3000")
+    flush = lab.submit(D, Op.FLUSH)
+    fua_write = lab.write(D, 8, b"fua", Flag.PREFLUSH | Flag.FUA)
+    assert lab.ok(flush) and lab.ok(fua_write)
+    assert lab.status("d") == ["0 8192 delay 0 0 0"]
+    assert lab.disk_bytes("ram0", 8)[:3] == b"fua"

@@ -356,6 +356,7 @@ def test_message_words_for_completion():
 
 
 def test_an_empty_flush_is_mapped_as_a_write_at_the_offset(dust):
+    dust.give_disks_a_write_cache()
     # dust_map() has no special case for flushes: the empty flush bio carries sector 0,
     # so with the target at the start of the table it is checked as a write to block
     # (offset >> shift), here block 0.

@@ -39,6 +39,7 @@ def test_always_up(fl):
 
 
 def test_always_down_without_features_fails_everything(fl):
+    fl.give_disks_a_write_cache()
     switch(fl, "0 3600")
     assert fl.table("fl") == ["0 32768 flakey 1:0 0 0 3600 0 "]
     assert fl.status("fl") == ["0 32768 flakey "]
@@ -115,6 +116,7 @@ def test_feature_combination_table(fl):
 
 
 def test_corrupt_flags_mask_uses_the_kernel_bi_opf(fl):
+    fl.give_disks_a_write_cache()
     fl.write(FL, 0, b"meta")
     switch(fl, f"0 3600 5 corrupt_bio_byte 1 r 77 {REQ_META}")
     plain = fl.read(FL, 0)
