@@ -105,8 +105,10 @@ def wait_jobs(ctx: Context, argv: list[str]):
 
 @command("jobs", "List background jobs", "jobs")
 def jobs(ctx: Context, argv: list[str]) -> int:
-    for job in ctx.session.running_jobs():
-        ctx.out(f"[{job.number}]  Running                 {job.text} &")
+    running = ctx.session.running_jobs()
+    for index, job in enumerate(running):
+        mark = "+" if index == len(running) - 1 else "-" if index == len(running) - 2 else " "
+        ctx.out(f"[{job.number}]{mark} Running                 {job.text} &")
     return 0
 
 
@@ -215,7 +217,10 @@ def modprobe(ctx: Context, argv: list[str]) -> int:
     "blockdev",
     "Device sizes: --getsz (sectors) or --getsize64 (bytes)",
     "blockdev --getsz|--getsize64 DEVICE",
-    args=(Arg("option", "", choices=("--getsz", "--getsize64", "--getss", "--getro")), Arg("device", "", BLOCKDEV)),
+    args=(
+        Arg("option", "what to print", choices=("--getsz", "--getsize64", "--getss", "--getro")),
+        Arg("device", "block device", BLOCKDEV),
+    ),
 )
 def blockdev(ctx: Context, argv: list[str]) -> int:
     if len(argv) < 2:
@@ -300,7 +305,11 @@ def disk_ls(ctx: Context, argv: list[str]) -> int:
     "disk fault",
     "Inject a disk fault: fail | error START LEN [r|w|rw] | corrupt START LEN | clear",
     "disk fault NAME fail|error|corrupt|clear [START LEN [r|w|rw]]",
-    args=(Arg("name", "disk", DISK), Arg("fault", "", choices=("fail", "error", "corrupt", "clear"))),
+    args=(
+        Arg("name", "disk", DISK),
+        Arg("fault", "fail the whole disk, error or corrupt a range, or clear",
+            choices=("fail", "error", "corrupt", "clear")),
+    ),
     destructive=True,
     palette=True,
 )
@@ -357,7 +366,7 @@ def disk_rm(ctx: Context, argv: list[str]) -> int:
     "clock",
     "Lab clock: show, pause, resume, speed FACTOR, advance SECONDS",
     "clock [pause|resume|speed X|advance S]",
-    args=(Arg("action", "", choices=("pause", "resume", "speed", "advance")),),
+    args=(Arg("action", "what to do with the lab clock", choices=("pause", "resume", "speed", "advance")),),
     palette=True,
 )
 def clock(ctx: Context, argv: list[str]):
@@ -394,23 +403,31 @@ def clock(ctx: Context, argv: list[str]):
     return 0
 
 
-@command("help", "List commands, or show one command's usage", "help [COMMAND]")
-def help_(ctx: Context, argv: list[str]) -> int:
-    if argv:
-        words = argv if argv[0] != "dmsetup" or len(argv) > 1 else argv
-        cmd, rest = resolve(words)
-        if cmd is None and words[0] != "dmsetup":
-            cmd, rest = resolve(["dmsetup"] + words)
-        if cmd is None or rest:
-            ctx.err(f"help: no such command: {' '.join(argv)}")
-            return 1
+def _help_for(ctx: Context, words: list[str]) -> int:
+    """One command's usage and arguments, or every command of a group (`help disk`, `help dmsetup`)."""
+    cmd, rest = resolve(words)
+    if cmd is None and words[0] != "dmsetup":
+        cmd, rest = resolve(["dmsetup"] + words)
+    group = [c for c in commands() if c.name.split()[: len(words)] == words and len(c.name.split()) > len(words)]
+    if (cmd is None or rest) and not group:
+        ctx.err(f"help: no such command: {' '.join(words)}")
+        return 1
+    if cmd is not None and not rest:
         ctx.out(f"{cmd.usage}")
         ctx.out(f"  {cmd.summary}")
         for arg in cmd.args:
             ctx.out(f"  {arg.name:<12} {arg.help}")
         if cmd.destructive:
             ctx.out("  (destructive: the console asks before running it)")
-        return 0
+    for sub in group:
+        ctx.out(f"{sub.name:<20} {sub.summary}")
+    return 0
+
+
+@command("help", "List commands, or show one command's usage", "help [COMMAND]")
+def help_(ctx: Context, argv: list[str]) -> int:
+    if argv:
+        return _help_for(ctx, argv)
     for cmd in commands():
         if cmd.name == "dmsetup":
             continue

@@ -111,6 +111,7 @@ def parse(line: str) -> Pipeline | None:
             if i != len(tokens) - 1:
                 raise ShellSyntaxError("only one command per line: `&' must end the line")
             pipeline.background = True
+            pipeline.text = pipeline.text.removesuffix("&").rstrip()
         elif tok == ";":
             raise ShellSyntaxError("only one command per line: `;' is not supported")
         elif tok == "2>&1":

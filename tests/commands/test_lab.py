@@ -133,6 +133,15 @@ def test_help_lists_commands_and_shows_one():
     assert lab.run("help suspend") == 0
     assert lab.stdout.startswith("dmsetup suspend [--noflush] [--nolockfs] <device>...\n")
     assert lab.run("help nosuch") == 1
+    assert lab.stderr == "help: no such command: nosuch\n"
+
+
+def test_help_for_a_group_lists_its_commands():
+    lab = Lab()
+    assert lab.run("help disk") == 0
+    assert [line.split()[1] for line in lab.stdout.splitlines()] == ["create", "fault", "ls", "rm"]
+    assert lab.run("help io") == 0
+    assert lab.stdout.startswith("io start|stop|ls|verify ...\n") and "io verify " in lab.stdout
 
 
 def test_dmesg_and_dmesg_c():
@@ -142,3 +151,18 @@ def test_dmesg_and_dmesg_c():
     assert lab.run("dmesg -c") == 0
     assert lab.run("dmesg") == 0
     assert lab.stdout == ""
+
+
+def test_jobs_lists_running_background_jobs_as_bash_does():
+    lab = lab_with_linear()
+    assert lab.run("dmsetup suspend lin") == 0
+    assert lab.run("dd if=/dev/mapper/lin of=/dev/null bs=512 count=1 iflag=direct status=none &") == 0
+    assert lab.run("dd if=/dev/mapper/lin of=/dev/null bs=512 count=1 iflag=direct status=none &") == 0
+    assert lab.run("jobs") == 0
+    assert lab.stdout == (
+        "[1]- Running                 dd if=/dev/mapper/lin of=/dev/null bs=512 count=1 iflag=direct status=none &\n"
+        "[2]+ Running                 dd if=/dev/mapper/lin of=/dev/null bs=512 count=1 iflag=direct status=none &\n"
+    )
+    assert lab.run("dmsetup resume lin") == 0
+    assert lab.run("wait") == 0
+    assert lab.run("jobs") == 0 and lab.stdout == ""
