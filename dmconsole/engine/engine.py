@@ -381,9 +381,14 @@ class Engine:
         for target in targets:
             target.postsuspend()
 
-    def dev_resume(self, name: str) -> TaskGen:
-        """DM_DEV_SUSPEND (resume): swap in the inactive table, then preresume/resume and release I/O."""
+    def dev_resume(self, name: str, noflush: bool = False) -> TaskGen:
+        """DM_DEV_SUSPEND (resume): swap in the inactive table, then preresume/resume and release I/O.
+
+        ``noflush`` (DM_NOFLUSH_FLAG) applies to the suspend a table swap does first.
+        """
         md = self.get_md(name)
+        if not md.suspended:
+            md.noflush_suspend = noflush
         if md.inactive is not None:
             new = md.inactive
             md.inactive = None
@@ -431,6 +436,14 @@ class Engine:
                     return True
         return False
 
+    def make_node(self, name: str) -> None:
+        """dm_mknodes(): /dev/mapper/NAME exists from now on (an open still needs the gendisk)."""
+        self.get_md(name).node_exists = True
+
+    def set_read_ahead(self, name: str, sectors: int) -> None:
+        """BLKRASET / sysfs read_ahead_kb on the device."""
+        self.get_md(name).read_ahead = sectors
+
     def dev_remove(self, name: str) -> None:
         """DM_DEV_REMOVE: refused while open."""
         md = self.get_md(name)
@@ -450,7 +463,11 @@ class Engine:
         self.note("state", md.name, "removed")
 
     def dev_rename(self, name: str, new_name: str | None = None, new_uuid: str | None = None) -> None:
-        md = self.get_md(name)
+        md = self.find_md(name)
+        if md is None:
+            target = f"uuid {new_uuid}" if new_uuid is not None else new_name
+            self.klog.log(f"device-mapper: ioctl: Unable to rename non-existent device, {name} to {target}")
+            raise DMError(ENXIO)
         if new_uuid is not None:
             if md.uuid:
                 self.klog.log(

@@ -324,6 +324,14 @@ def test_rename_raises_an_event(lab):
     assert md.name == "lin2" and "lin" not in lab.engine.devices
 
 
+def test_rename_of_a_missing_device_is_enxio_and_logged(lab):
+    for kwargs, target in (({"new_name": "x"}, "x"), ({"new_uuid": "U1"}, "uuid U1")):
+        with pytest.raises(DMError) as info:
+            lab.engine.dev_rename("nosuchdev", **kwargs)
+        assert info.value.errno == ENXIO
+        assert lab.klog() == [f"device-mapper: ioctl: Unable to rename non-existent device, nosuchdev to {target}"]
+
+
 def test_rename_to_existing_name_is_busy(lab):
     lab.create("a", "0 10 zero")
     lab.create("b", "0 10 zero")
