@@ -19,11 +19,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Tree
 
+from ..commands.messages import message_words
 from ..commands.session import Session
-from ..commands.shell import ShellSyntaxError, parse
+from ..commands.shell import ShellSyntaxError, parse, quote
 from .palette import DeviceCommands, PaletteEntry
 from .runner import CommandRunner, Finished, Output, destructive_commands
-from .screens import ConfirmScreen, HelpScreen
+from .screens import ConfirmScreen, HelpScreen, MessageScreen
 from .themes import APP_VARIABLES, DEFAULT_THEME, load_themes
 from .widgets import (
     CommandLine,
@@ -52,7 +53,8 @@ class DmConsoleApp(App[int]):
         Binding("space", "toggle_clock", "Pause/Run", key_display="space"),
         Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+"),
         Binding("minus", "speed(-1)", "Slower", key_display="-"),
-        Binding("f1,question_mark", "help", "Help", key_display="?"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("f1", "help", "Help", show=False),  # f1 also works on the command line, where ? is typed
         Binding("q", "quit", "Quit"),
     ]
 
@@ -95,7 +97,7 @@ class DmConsoleApp(App[int]):
         with Horizontal(id="bottom"):
             yield EventLog(id="events")
             yield OutputLog(id="output")
-        yield CommandLine(self._object_names, id="command")
+        yield CommandLine(self._object_names, self._message_words, id="command")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -147,7 +149,7 @@ class DmConsoleApp(App[int]):
 
     def _show_snapshot(self, snap, force: bool) -> None:
         table = self.query_one(DeviceTable)
-        table.update_devices(snap, force)
+        rows_changed = table.update_devices(snap, force)
         self.query_one(StackTree).update_stack(snap, force)
         self.query_one(EventLog).add_events(snap.events)
         if self.selected is not None and not self._exists(snap, self.selected):
@@ -158,7 +160,9 @@ class DmConsoleApp(App[int]):
                 self.selected = ("dm", name)
             elif snap.disks:
                 self.selected = ("disk", snap.disks[0].name)
-        if self.selected is not None and self.selected[0] == "dm":
+        # Put the cursor back on the selected device only when rows came or went (sorting moves them). Doing it on
+        # every poll would undo cursor moves whose highlight message has not been handled yet (↑↑ typed quickly).
+        if rows_changed and self.selected is not None and self.selected[0] == "dm":
             table.select_device(self.selected[1])
         kind, name = self.selected if self.selected else (None, None)
         self.query_one(DetailPane).show(snap, kind, name)
@@ -186,6 +190,18 @@ class DmConsoleApp(App[int]):
             return []
         return [d.name for d in snap.devices] + [d.name for d in snap.disks]
 
+    def _message_words(self, device: str, sector: int | None) -> list[str]:
+        snap = self.last_snapshot
+        dev = snap.device(device) if snap is not None else None
+        return message_words(dev, sector) if dev is not None else []
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # + and - are typed on the command line: hide "Faster"/"Slower" from the footer while it has the focus
+        # (Textual cannot tell that an Input takes them: they have no character in its key table).
+        if action == "speed" and isinstance(self.focused, CommandLine):
+            return False
+        return True
+
     # ------------------------------------------------------------------ running commands
     def run_line(self, line: str) -> int:
         """Run one command line through the session on the engine thread; output goes to the Output pane."""
@@ -195,13 +211,12 @@ class DmConsoleApp(App[int]):
             self.refresh_from_engine()
         return run_id
 
-    def run_confirmed(self, line: str) -> None:
-        """Run ``line``, asking first if it runs a destructive command."""
-        destructive = destructive_commands(line)
-        if not destructive:
+    def run_confirmed(self, line: str, also: list[str] | None = None) -> None:
+        """Run ``line``, asking first if it runs a destructive command (or ``also`` names destructive effects)."""
+        summaries = [f"{cmd.name}: {cmd.summary}" for cmd in destructive_commands(line)] + list(also or [])
+        if not summaries:
             self.run_line(line)
             return
-        summaries = [f"{cmd.name}: {cmd.summary}" for cmd in destructive]
 
         def answered(ok: bool | None) -> None:
             if ok:
@@ -240,8 +255,19 @@ class DmConsoleApp(App[int]):
     def run_palette_entry(self, entry: PaletteEntry) -> None:
         if entry.subject is not None:
             self.select(entry.subject)
-        if entry.run:
-            self.run_confirmed(entry.line)
+        message = entry.message
+        also = [f"{message.title}: {message.hint.help}"] if message is not None and message.destructive else []
+        if message is not None and message.needs_args:
+
+            def answered(args: str | None) -> None:
+                if args is None:
+                    self.query_one(OutputLog).status(f"cancelled: {message.title}")
+                else:
+                    self.run_confirmed(message.line(args), also)
+
+            self.push_screen(MessageScreen(message), answered)
+        elif entry.run:
+            self.run_confirmed(entry.line, also)
         else:
             self.action_command_line(entry.line)
 
@@ -306,20 +332,30 @@ class DmConsoleApp(App[int]):
 
     # ------------------------------------------------------------------ key actions
     def _selected_device(self) -> str | None:
-        if self.selected is not None and self.selected[0] == "dm":
-            return self.selected[1]
+        # Read the focused widget's cursor, not ``selected``: keys typed quickly (down, down, s) arrive before the
+        # highlight messages that update ``selected``, and `s` must act on the row the cursor is on.
+        focused = self.focused
+        key = self.selected
+        if isinstance(focused, DeviceTable) and focused.device_at_cursor is not None:
+            key = ("dm", focused.device_at_cursor)
+        elif isinstance(focused, StackTree) and focused.cursor_node is not None and focused.cursor_node.data:
+            key = (focused.cursor_node.data.kind, focused.cursor_node.data.name)
+        if key is not None and key[0] == "dm":
+            if key != self.selected:
+                self.select(key)
+            return key[1]
         self.notify("Select a mapped device first", severity="warning", timeout=3)
         return None
 
     def action_suspend(self) -> None:
         name = self._selected_device()
         if name is not None:
-            self.run_confirmed(f"dmsetup suspend {name}")
+            self.run_confirmed(f"dmsetup suspend {quote(name)}")
 
     def action_resume(self) -> None:
         name = self._selected_device()
         if name is not None:
-            self.run_confirmed(f"dmsetup resume {name}")
+            self.run_confirmed(f"dmsetup resume {quote(name)}")
 
     def _clock(self, field: str):
         """The clock's speed or paused state, counting keys pressed faster than the engine answers."""

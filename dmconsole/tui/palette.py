@@ -6,6 +6,10 @@ choice when an argument has fixed choices. An entry either runs its command
 line at once (through the session, after a confirmation for destructive
 commands) or, when the command needs words only a person can supply (a
 message, a table, a size), opens the command line prefilled with it.
+
+`dmsetup message` also gets one entry per message word each device's live
+targets take (from ``commands.messages``, never from the targets themselves):
+words without arguments run at once, the others ask for their arguments first.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from ..commands import registry
+from ..commands.messages import DeviceMessage, accepts_messages, device_messages
 from ..commands.shell import quote
 
 if TYPE_CHECKING:
@@ -32,6 +37,7 @@ class PaletteEntry:
     run: bool  # True: run it; False: prefill the command line with ``line``
     destructive: bool
     subject: tuple[str, str] | None = None  # ("dm" | "disk", name) the entry acts on
+    message: DeviceMessage | None = None  # a target message (its arguments, if any, are asked for first)
 
 
 def _short(name: str) -> str:
@@ -91,7 +97,10 @@ def palette_entries(snapshot: EngineSnapshot) -> list[PaletteEntry]:
                 entries.append(_entry(cmd, short, cmd.name + " ", False))
             continue
         rest = [a for a in cmd.args[1:] if not a.optional]
+        takes_message = any(a.completion == registry.MESSAGE for a in cmd.args)
         for name, dev in objects:
+            if takes_message and dev is not None and not accepts_messages(dev):
+                continue  # the kernel refuses every message to these targets: do not offer one
             head = f"{cmd.name} {quote(name)}"
             subject = (kind, name)
             if not rest:
@@ -103,7 +112,25 @@ def palette_entries(snapshot: EngineSnapshot) -> list[PaletteEntry]:
                     entries.append(_entry(cmd, f"{short} {name} {choice}", line, direct, subject))
             else:
                 entries.append(_entry(cmd, f"{short} {name}", _prefill_rest(cmd, dev, head), False, subject))
+            if takes_message and dev is not None:
+                entries.extend(_message_entry(cmd, message) for message in device_messages(dev))
     return entries
+
+
+def _message_entry(cmd: registry.Command, message: DeviceMessage) -> PaletteEntry:
+    """One message word of one device: runs at once, or asks for its arguments (``message dust1 addbadblock …``)."""
+    hint = message.hint
+    help_text = f"{message.target_type}: {hint.help}" if hint.help else cmd.summary
+    if message.destructive:
+        help_text += " (asks first)"
+    subject = ("dm", message.device)
+    if not message.needs_args:
+        line = message.line()
+        return PaletteEntry(message.title, line, f"{help_text} — runs: {line}", True, message.destructive, subject,
+                            message)
+    return PaletteEntry(f"{message.title} …", message.line(),
+                        f"{help_text} — asks for {hint.args}, then runs it", False,
+                        message.destructive, subject, message)
 
 
 def _entry(cmd: registry.Command, title: str, line: str, run: bool,

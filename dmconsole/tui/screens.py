@@ -1,4 +1,4 @@
-"""Modal screens: confirmation for destructive commands, and help generated from the command registry."""
+"""Modal screens: confirmation for destructive commands, a target message's arguments, and help from the registry."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from ..commands import registry
+from ..commands.messages import DeviceMessage
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -50,6 +51,52 @@ class ConfirmScreen(ModalScreen[bool]):
             self.query_one("#confirm", Button).focus()
         else:
             self.query_one("#cancel", Button).focus()
+
+
+class MessageScreen(ModalScreen[str | None]):
+    """Ask for a target message's arguments, showing their usage and the exact command line as it is typed.
+
+    Dismisses with the arguments typed (Enter, once their count is right) or None (Esc).
+    """
+
+    AUTO_FOCUS = "#message-args"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, message: DeviceMessage):
+        super().__init__()
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        message, hint = self.message, self.message.hint
+        with Vertical(id="dialog"):
+            yield Label(Content.from_markup("[b $primary]$title[/]  [b]$args[/]", title=message.title,
+                                            args=hint.args), id="message-title")
+            about = f"{message.target_type} target at sector {message.sector}: {hint.help}"
+            if message.note:
+                about += f"\n{message.note}"
+            yield Static(Content(about), id="message-help")
+            yield Input(placeholder=hint.args, id="message-args", select_on_focus=False)
+            yield Static(Content(message.line()), id="message-line")
+            yield Static(Content.from_markup("[dim]Enter sends it · Esc cancels[/]"), id="message-error")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.query_one("#message-line", Static).update(Content(self.message.line(event.value)))
+        self.query_one("#message-error", Static).update(Content.from_markup("[dim]Enter sends it · Esc cancels[/]"))
+        self.query_one("#message-error").remove_class("-error")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        problem = self.message.check_args(event.value)
+        if problem:
+            error = self.query_one("#message-error", Static)
+            error.update(Content(problem))
+            error.add_class("-error")
+            return
+        self.dismiss(" ".join(event.value.split()))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 def help_text(bindings: list[tuple[str, str]]) -> Content:

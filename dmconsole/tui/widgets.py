@@ -17,7 +17,10 @@ from ..commands import registry
 from ..commands.session import DMSETUP_WORDS
 
 if TYPE_CHECKING:
-    from ..engine.snapshot import DeviceView, DiskView, EngineSnapshot, EventView, WorkloadView
+    from ..engine.snapshot import DeviceView, DiskView, EngineSnapshot, EventView, TargetView, WorkloadView
+
+
+BAD_BLOCKS_SHOWN = 24  # bad-block numbers listed in the detail pane (the count is always exact)
 
 
 def fmt_size(sectors: int) -> str:
@@ -171,13 +174,15 @@ class StackTree(Tree[NodeInfo]):
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(name, partial=True)
 
+    # A state marker comes right after the name: a deep node's label is cut at the pane's edge, and the
+    # state matters more than the numbers after it.
     def _device_label(self, dev: DeviceView) -> Text:
         text = Text()
         text.append(dev.name, self._style("stack-tree--device"))
-        text.append(f" {dev.devno}", self._style("stack-tree--devno"))
-        text.append(f" {dev.target_types} {fmt_size(dev.size)}", self._style("stack-tree--detail"))
         if dev.suspended:
             text.append(" ⏸ suspended", self._style("stack-tree--suspended"))
+        text.append(f" {dev.devno}", self._style("stack-tree--devno"))
+        text.append(f" {dev.target_types} {fmt_size(dev.size)}", self._style("stack-tree--detail"))
         if dev.has_inactive:
             text.append(" +inactive", self._style("stack-tree--detail"))
         return text
@@ -185,12 +190,12 @@ class StackTree(Tree[NodeInfo]):
     def _disk_label(self, disk: DiskView) -> Text:
         text = Text()
         text.append(disk.name, self._style("stack-tree--disk"))
-        text.append(f" {disk.devno}", self._style("stack-tree--devno"))
-        text.append(f" disk {fmt_size(disk.size)}", self._style("stack-tree--detail"))
         if disk_failed(disk):
             text.append(" ✗ failed", self._style("stack-tree--failed"))
         elif disk.faults not in ("", "-"):
             text.append(f" ⚠ {disk.faults}", self._style("stack-tree--failed"))
+        text.append(f" {disk.devno}", self._style("stack-tree--devno"))
+        text.append(f" disk {fmt_size(disk.size)}", self._style("stack-tree--detail"))
         return text
 
 
@@ -291,9 +296,11 @@ class DetailPane(Static):
         view = snap.device(name or "") if kind == "dm" else next((d for d in snap.disks if d.name == name), None)
         path = (f"/dev/mapper/{name}" if kind == "dm" else f"/dev/{name}") if name else ""
         loads = tuple(w for w in snap.workloads if w.device == path)
-        if (kind, view, loads) == self._shown_view and view is not None:
+        # a target's details (bad blocks…) are left out of the views' equality: compare them too
+        details = tuple(t.details for t in view.live) if kind == "dm" and view is not None else ()
+        if (kind, view, loads, details) == self._shown_view and view is not None:
             return  # nothing changed: no repaint
-        self._shown_view = (kind, view, loads)
+        self._shown_view = (kind, view, loads, details)
         if kind == "dm" and (dev := snap.device(name or "")) is not None:
             self.border_title = f"{dev.name} ({dev.devno})"
             self.set_class(dev.suspended, "-suspended")
@@ -341,7 +348,27 @@ class DetailPane(Static):
             parts.append(Content("\n" + target_line(line.start, line.length, line.type, line.status)))
         if not dev.live:
             parts.append(Content("\n"))
+        parts.extend(DetailPane._family_content(line) for line in dev.live)
         return Content("").join(parts)
+
+    @staticmethod
+    def _family_content(line: TargetView) -> Content:
+        """What a target family keeps beyond its status line (from the snapshot's details): dust's bad blocks."""
+        details = line.details
+        if line.type == "dust" and "bad_block_count" in details:
+            count = details["bad_block_count"]
+            blocks = list(details.get("bad_blocks", ()))
+            shown = " ".join(str(b) for b in blocks[:BAD_BLOCKS_SHOWN])
+            if count > len(blocks[:BAD_BLOCKS_SHOWN]):
+                shown += " …"
+            reads = ("[b $dm-failed]reads fail[/]" if details.get("enabled")
+                     else "[dim]bypass: reads succeed[/]")
+            return Content.from_markup(
+                f"\n\n[b $dm-prompt]# dust bad blocks[/] [dim](sector $start, $size-byte blocks)[/]\n"
+                f"$count bad block$plural{': ' if count else ''}$blocks  {reads}",
+                start=str(line.start), size=str(details.get("block_size", "?")), count=str(count),
+                plural="" if count == 1 else "s", blocks=shown)
+        return Content("")
 
     @staticmethod
     def _workloads_content(loads: tuple[WorkloadView, ...]) -> Content:
@@ -455,18 +482,23 @@ class StatusBar(Static):
 
 # ------------------------------------------------------------------------------------------------ command line
 class CommandSuggester(Suggester):
-    """Completes the last word of a command line: command names, then device and disk names."""
+    """Completes the last word of a command line: command names, device and disk names, target messages."""
 
-    def __init__(self, names):
+    def __init__(self, names, messages=None):
         super().__init__(use_cache=False, case_sensitive=True)
         self._names = names  # a callable returning the current device and disk names
+        self._messages = messages  # a callable (device, sector) -> the message words its target takes
 
     async def get_suggestion(self, value: str) -> str | None:
         if not value or value.endswith(" "):
             return None
         head, _, word = value.rpartition(" ")
         words = head.split()
-        if not words:
+        sub = words[1:] if words[:1] == ["dmsetup"] else words
+        if sub[:1] == ["message"] and len(sub) == 3 and self._messages is not None:
+            sector = int(sub[2]) if sub[2].isdigit() else None
+            candidates = self._messages(sub[1].removeprefix("/dev/mapper/"), sector)
+        elif not words:
             candidates = sorted({c.words[0] for c in registry.REGISTRY.values()} | DMSETUP_WORDS)
         elif words == ["dmsetup"]:
             candidates = sorted(DMSETUP_WORDS)
@@ -485,15 +517,16 @@ class CommandLine(Input):
     """The `:` command line: the whole command language, with history (up/down) and completion (right)."""
 
     BINDINGS = [
-        Binding("up", "history(-1)", "Previous", show=False),
+        Binding("enter", "submit", "Run"),
+        Binding("escape", "app.hide_command_line", "Close"),
+        Binding("tab", "complete", "Complete"),
+        Binding("up", "history(-1)", "History", key_display="↑↓"),
         Binding("down", "history(1)", "Next", show=False),
-        Binding("escape", "app.hide_command_line", "Close", show=False),
-        Binding("tab", "complete", "Complete", show=False),
     ]
 
-    def __init__(self, names, **kwargs):
+    def __init__(self, names, messages=None, **kwargs):
         super().__init__(placeholder="dmsetup status · sleep 2 · help · disk fault sdb fail …  (Esc closes)",
-                         suggester=CommandSuggester(names), select_on_focus=False, **kwargs)
+                         suggester=CommandSuggester(names, messages), select_on_focus=False, **kwargs)
         self.history: list[str] = []
         self._index = 0
 

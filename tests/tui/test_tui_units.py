@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual.theme import Theme
-from tui_helpers import small_engine
+from tui_helpers import dust_engine, small_engine
 
 from dmconsole.commands import REGISTRY, Session
 from dmconsole.tui import DmConsoleApp
@@ -22,15 +22,16 @@ REPO_THEMES = Path(__file__).resolve().parents[2] / "themes"
 
 # ----------------------------------------------------------------------------- palette
 def test_palette_is_generated_from_the_registry_per_device():
-    entries = {e.title: e for e in palette_entries(small_engine().snapshot())}
+    entries = {e.title: e for e in palette_entries(dust_engine().snapshot())}
     suspend = entries["suspend lv1"]
     assert (suspend.line, suspend.run, suspend.destructive) == ("dmsetup suspend lv1", True, False)
     assert entries["resume solo"].line == "dmsetup resume solo"
     remove = entries["remove base"]
     assert remove.run and remove.destructive
     # free text: the command line is prefilled instead
-    message = entries["message lv1 …"]
-    assert (message.line, message.run) == ("dmsetup message lv1 0 ", False)
+    message = entries["message dust1 …"]
+    assert (message.line, message.run) == ("dmsetup message dust1 0 ", False)
+    assert "message lv1 …" not in entries  # linear takes no messages
     reload = entries["reload lv1 …"]
     assert reload.line == "dmsetup reload lv1 --table '0 65536 linear 253:0 0'" and not reload.run
     assert not entries["create …"].run

@@ -30,6 +30,14 @@ def small_engine(advance: float = 12.5) -> Engine:
     return engine
 
 
+def dust_engine() -> Engine:
+    """The small stack plus ``dust1``, a dust device on the spare disk (the one target family with messages)."""
+    engine = small_engine()
+    session = Session(engine, lambda _data: None, lambda _data: None)
+    assert session.run_line("dmsetup create dust1 --table '0 65536 dust /dev/ram3 0 512'") == 0
+    return engine
+
+
 def make_app(engine: Engine | None = None) -> DmConsoleApp:
     """The console over a stepped engine: no engine thread, no poll timer, no animations."""
     app = DmConsoleApp(engine or small_engine(), poll_interval=None, start_engine=False, theme="dmconsole-dark")

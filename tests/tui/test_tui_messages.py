@@ -1,0 +1,155 @@
+"""Target messages from the console: palette entries per message word, the argument prompt, the engine's answer."""
+
+from __future__ import annotations
+
+from textual.command import CommandPalette
+from textual.widgets import Input
+from tui_helpers import dust_engine, make_app, no_blink
+
+from dmconsole.tui.palette import palette_entries
+from dmconsole.tui.screens import ConfirmScreen, MessageScreen
+from dmconsole.tui.widgets import CommandLine, DetailPane, DeviceTable, OutputLog
+
+SIZE = (120, 36)
+
+
+async def palette(pilot, query: str) -> None:
+    """Open the palette, type ``query``, let the providers finish (Textual #6701), pick the top hit."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, CommandPalette)
+    no_blink(pilot.app)
+    await pilot.press(*query)
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause()
+    if isinstance(pilot.app.screen, CommandPalette):  # the first enter only highlighted the top hit
+        await pilot.press("enter")
+        await pilot.pause()
+
+
+def output_lines(app) -> list[str]:
+    return [strip.text for strip in app.query_one(OutputLog).lines]
+
+
+def dust_details(engine) -> dict:
+    return engine.snapshot().device("dust1").live[0].details
+
+
+def test_palette_has_an_entry_per_message_word_of_each_device():
+    entries = {e.title: e for e in palette_entries(dust_engine().snapshot())}
+    count = entries["message dust1 countbadblocks"]
+    assert (count.line, count.run, count.subject) == ("dmsetup message dust1 0 countbadblocks", True, ("dm", "dust1"))
+    add = entries["message dust1 addbadblock …"]
+    assert not add.run and add.message is not None and add.message.hint.args == "BLOCK [WRITE_FAIL_COUNT]"
+    assert add.line == "dmsetup message dust1 0 addbadblock"
+    for word in ("removebadblock …", "queryblock …", "listbadblocks", "clearbadblocks", "enable", "disable",
+                 "quiet"):
+        assert f"message dust1 {word}" in entries
+    assert "message dust1 …" in entries  # free text still possible
+    # linear devices take no messages: nothing is offered for them
+    assert not any(title.startswith("message lv1") for title in entries)
+
+
+async def test_addbadblock_through_the_palette_asks_for_the_block_and_changes_the_engine():
+    engine = dust_engine()
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        assert dust_details(engine)["bad_block_count"] == 0
+        await palette(pilot, "dust1 addbadblock")
+        assert isinstance(app.screen, MessageScreen)
+        assert app.selected == ("dm", "dust1")  # the entry's device is selected
+        no_blink(app)
+        field = app.screen.query_one("#message-args", Input)
+        assert app.screen.focused is field and field.placeholder == "BLOCK [WRITE_FAIL_COUNT]"
+        # Enter with the block missing: the prompt says what is needed and stays
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, MessageScreen)
+        assert "addbadblock needs BLOCK" in str(app.screen.query_one("#message-error").render())
+        assert dust_details(engine)["bad_block_count"] == 0
+        await pilot.press(*"12")
+        await pilot.pause()
+        assert str(app.screen.query_one("#message-line").render()) == "dmsetup message dust1 0 addbadblock 12"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, MessageScreen)
+        app.refresh_from_engine()
+        assert dust_details(engine)["bad_blocks"] == [12]
+        assert "$ dmsetup message dust1 0 addbadblock 12" in output_lines(app)
+        assert "1 bad block: 12" in str(app.query_one(DetailPane).render())
+
+        # a message without arguments runs at once and prints the target's answer
+        await palette(pilot, "dust1 countbadblocks")
+        app.refresh_from_engine()
+        assert output_lines(app)[-2:] == ["$ dmsetup message dust1 0 countbadblocks",
+                                          "countbadblocks: 1 badblock(s) found"]
+
+
+async def test_enable_and_disable_change_the_status_line():
+    engine = dust_engine()
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        assert engine.snapshot().device("dust1").live[0].status == "1:3 bypass verbose"
+        await palette(pilot, "dust1 enable")
+        app.refresh_from_engine()
+        assert engine.snapshot().device("dust1").live[0].status == "1:3 fail_read_on_bad_block verbose"
+        detail = str(app.query_one(DetailPane).render())
+        assert "0 65536 dust 1:3 fail_read_on_bad_block verbose" in detail
+        assert str(app.query_one(DeviceTable).get_cell("dust1", "events")) == "0"
+        await palette(pilot, "dust1 disable")
+        app.refresh_from_engine()
+        assert engine.snapshot().device("dust1").live[0].status == "1:3 bypass verbose"
+        assert "0 65536 dust 1:3 bypass verbose" in str(app.query_one(DetailPane).render())
+
+
+async def test_cancelling_the_prompt_sends_nothing_and_kernel_errors_are_shown():
+    engine = dust_engine()
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await palette(pilot, "dust1 removebadblock")
+        assert isinstance(app.screen, MessageScreen)
+        await pilot.press(*"3", "escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, MessageScreen | ConfirmScreen)
+        assert output_lines(app)[-1] == "cancelled: message dust1 removebadblock"
+        # removing a block that is not there: dmsetup's error, the device untouched
+        await palette(pilot, "dust1 removebadblock")
+        await pilot.press(*"3", "enter")
+        await pilot.pause()
+        app.refresh_from_engine()
+        lines = output_lines(app)
+        assert "$ dmsetup message dust1 0 removebadblock 3" in lines
+        assert lines[-1] == "[exit 1]"
+        assert any("message ioctl on dust1" in line for line in lines)
+        assert dust_details(engine)["bad_block_count"] == 0
+
+
+async def test_the_command_line_completes_message_words_and_hides_keys_it_types():
+    engine = dust_engine()
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon")
+        await pilot.pause()
+        no_blink(app)
+        command = app.query_one(CommandLine)
+        await pilot.press(*"message dust1 0 countb", "tab")
+        await pilot.pause()
+        assert command.value == "message dust1 0 countbadblocks"
+        # the footer shows the command line's keys, not keys that type into it
+        shown = {b.binding.description for b in app.screen.active_bindings.values()
+                 if b.binding.show and b.enabled}
+        assert {"Run", "Close", "Complete", "History"} <= shown
+        assert not shown & {"Faster", "Slower", "Help", "Suspend", "Quit"}
+        await pilot.press("plus")
+        assert command.value.endswith("+") and engine.snapshot().speed == 1.0
+        await pilot.press("backspace", "enter")
+        await pilot.pause()
+        app.refresh_from_engine()
+        assert output_lines(app)[-1] == "countbadblocks: 0 badblock(s) found"
+        # back on the table the keys are there again
+        shown = {b.binding.description for b in app.screen.active_bindings.values()
+                 if b.binding.show and b.enabled}
+        assert {"Faster", "Slower", "Help", "Suspend", "Quit"} <= shown
