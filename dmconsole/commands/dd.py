@@ -792,7 +792,7 @@ class _DD:
 
     def release(self) -> None:
         for dev in self.opened:
-            dev.user_opens -= 1
+            self.engine.close_bdev(dev)
         self.opened = []
 
     # -- the program --------------------------------------------------------------

@@ -90,7 +90,7 @@ def _ioctl_clear(run: Run, name: str, event_nr: int, noflush: bool) -> Any:
 
 
 def _ioctl_remove(run: Run, name: str, event_nr: int, noflush: bool) -> Any:
-    return run.engine.dev_remove(name)
+    return run.engine.dev_remove(name, deferred=run.has("deferred"))
 
 
 def _ioctl_wait(run: Run, name: str, event_nr: int, noflush: bool) -> Any:
@@ -352,26 +352,13 @@ def error_device(run: Run, argv: list[str], name: str | None, multiple: bool) ->
     return True
 
 
-def _remove_unused(run: Run) -> None:
-    """DM_DEVICE_REMOVE_ALL: remove every device that is not open, until none is left to remove."""
-    engine = run.engine
-    progress = True
-    while progress:
-        progress = False
-        for md in sorted(engine.devices.values(), key=lambda m: m.name):
-            if not engine.open_count(md):
-                engine.dev_remove(md.name)
-                progress = True
-                break
-
-
 def cmd_remove_all(run: Run, argv: list[str], name: str | None, multiple: bool) -> Step:
     """_remove_all(): with --force, wipe what is left and try again; says what could not go, yet succeeds."""
-    _remove_unused(run)
+    run.engine.remove_all()
     if not run.has("force") or not run.engine.devices:
         return True
     yield from process_all(run, error_device, silent=True)
-    _remove_unused(run)
+    run.engine.remove_all()
     if run.engine.devices:
         run.err(f"Unable to remove {len(run.engine.devices)} device(s).")
     return True

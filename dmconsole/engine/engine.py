@@ -350,9 +350,10 @@ class Engine:
                 self.klog.log("device-mapper: ioctl: unable to set up device queue for new table.")
                 raise DMError(EINVAL)
             md.queue_set_up = md.node_exists = True
-        if md.inactive is not None:
-            md.inactive.destroy()
-        md.inactive = table
+        old, md.inactive = md.inactive, table
+        if old is not None:
+            old.destroy()
+            self._deferred_removals()
         self.note("state", md.name, "table loaded (inactive)")
 
     def table_clear(self, name: str) -> None:
@@ -360,6 +361,7 @@ class Engine:
         if md.inactive is not None:
             md.inactive.destroy()
             md.inactive = None
+            self._deferred_removals()
         self.note("state", md.name, "inactive table cleared")
 
     def dev_suspend(self, name: str, noflush: bool = False) -> TaskGen:
@@ -405,6 +407,7 @@ class Engine:
             md.read_ahead = max(DEFAULT_READ_AHEAD, 2 * io_opt)
             if old is not None:
                 old.destroy()
+                self._deferred_removals()
         md.node_exists = True  # dmsetup makes /dev/mapper/NAME at resume
         if not md.suspended:
             return
@@ -444,12 +447,45 @@ class Engine:
         """BLKRASET / sysfs read_ahead_kb on the device."""
         self.get_md(name).read_ahead = sectors
 
-    def dev_remove(self, name: str) -> None:
-        """DM_DEV_REMOVE: refused while open."""
+    def dev_remove(self, name: str, deferred: bool = False) -> None:
+        """DM_DEV_REMOVE: refused while open; with DM_DEFERRED_REMOVE an open device is marked
+        instead, and goes at its last close."""
         md = self.get_md(name)
         if self.open_count(md):
+            if deferred:
+                md.deferred_remove = True
+                self.note("state", md.name, "deferred remove: goes at its last close")
+                return
             raise DMError(EBUSY)
         self._destroy(md)
+
+    def remove_all(self) -> int:
+        """DM_REMOVE_ALL: remove every device nobody holds, in name order, until none is left to
+        remove; returns (and logs) how many open ones are left."""
+        while True:
+            unused = next((md for _, md in sorted(self.devices.items()) if not self.open_count(md)), None)
+            if unused is None:
+                break
+            self._destroy(unused)
+        left = len(self.devices)
+        if left:
+            self.klog.log(f"device-mapper: ioctl: remove_all left {left} open device(s)")
+        return left
+
+    def close_bdev(self, dev) -> None:
+        """A user's close of a block device (dm_blk_close: a deferred remove may now happen)."""
+        dev.user_opens -= 1
+        self._deferred_removals()
+
+    def _deferred_removals(self) -> None:
+        """dm_deferred_remove(): devices marked for removal that nobody holds any more go now."""
+        progress = True
+        while progress:
+            progress = False
+            for md in list(self.devices.values()):
+                if md.deferred_remove and not self.open_count(md):
+                    self._destroy(md)
+                    progress = True
 
     def _destroy(self, md: MappedDevice) -> None:
         for table in (md.live, md.inactive):
@@ -461,6 +497,7 @@ class Engine:
             bio.endio(-5)
         del self.devices[md.name]
         self.note("state", md.name, "removed")
+        self._deferred_removals()  # the tables dropped may have held the last open of a marked device
 
     def dev_rename(self, name: str, new_name: str | None = None, new_uuid: str | None = None) -> None:
         md = self.find_md(name)

@@ -170,7 +170,7 @@ class Workload:
             self.state = self._final
         if self.state in ("stopped", "done") and self._holding:
             self._holding = False
-            self.dev.user_opens -= 1
+            self.engine.close_bdev(self.dev)
             self.engine.note("state", self._dev_name(), f"io {self.name}: {self.state} after {self.ios_done} I/Os, "
                                                          f"{self.errors} errors")
 
@@ -369,7 +369,7 @@ class Workload:
                     if verdict is not None:
                         report.bad.append(BadBlock(block, first, self.sectors_per_block, *verdict))
         finally:
-            dev.user_opens -= 1
+            self.engine.close_bdev(dev)
         return report
 
     # ------------------------------------------------------------------ views

@@ -447,3 +447,38 @@ def _wait_for(bio):
     from dmconsole.engine.tasks import Until
 
     yield Until(lambda: bio.done, "bio")
+
+
+# ------------------------------------------------------------------ deferred remove, remove_all
+def test_deferred_remove_goes_at_the_last_close_of_a_stacked_table(lab):
+    lab.create("low", "0 1024 linear /dev/ram0 0")
+    lab.create("top", "0 1024 linear /dev/mapper/low 0")
+    lab.engine.dev_remove("low", deferred=True)
+    assert lab.md("low").deferred_remove and "low" in lab.engine.devices
+    lab.engine.dev_remove("top")
+    assert list(lab.engine.devices) == []
+
+
+def test_deferred_remove_goes_at_a_users_last_close_and_can_be_cancelled(lab):
+    lab.create("s", "0 1024 linear /dev/ram1 0")
+    dev = lab.engine.open_bdev("/dev/mapper/s")
+    dev.user_opens += 1
+    lab.engine.dev_remove("s", deferred=True)
+    lab.engine.target_message("s", 0, ["@cancel_deferred_remove"])
+    lab.engine.close_bdev(dev)
+    assert "s" in lab.engine.devices
+    dev.user_opens += 1
+    lab.engine.dev_remove("s", deferred=True)
+    lab.engine.close_bdev(dev)
+    assert "s" not in lab.engine.devices
+
+
+def test_remove_all_removes_what_nobody_holds_and_says_what_is_left(lab):
+    lab.create("low", "0 1024 linear /dev/ram0 0")
+    lab.create("top", "0 1024 linear /dev/mapper/low 0")
+    lab.create("held", "0 100 zero")
+    lab.md("held").user_opens += 1
+    lab.klog()
+    assert lab.engine.remove_all() == 1
+    assert list(lab.engine.devices) == ["held"]
+    assert lab.klog() == ["device-mapper: ioctl: remove_all left 1 open device(s)"]
