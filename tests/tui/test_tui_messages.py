@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-from textual.command import CommandPalette
 from textual.widgets import Input
-from tui_helpers import dust_engine, make_app, no_blink
+from tui_helpers import dust_engine, make_app, no_blink, output_lines, palette
 
 from dmconsole.tui.palette import palette_entries
 from dmconsole.tui.screens import ConfirmScreen, MessageScreen
-from dmconsole.tui.widgets import CommandLine, DetailPane, DeviceTable, OutputLog
+from dmconsole.tui.widgets import CommandLine, DetailPane, DeviceTable
 
 SIZE = (120, 36)
-
-
-async def palette(pilot, query: str) -> None:
-    """Open the palette, type ``query``, let the providers finish (Textual #6701), pick the top hit."""
-    await pilot.press("ctrl+p")
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, CommandPalette)
-    no_blink(pilot.app)
-    await pilot.press(*query)
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.press("enter")
-    await pilot.pause()
-    if isinstance(pilot.app.screen, CommandPalette):  # the first enter only highlighted the top hit
-        await pilot.press("enter")
-        await pilot.pause()
-
-
-def output_lines(app) -> list[str]:
-    return [strip.text for strip in app.query_one(OutputLog).lines]
 
 
 def dust_details(engine) -> dict:

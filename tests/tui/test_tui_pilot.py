@@ -4,33 +4,12 @@ from __future__ import annotations
 
 from textual import events
 from textual.command import CommandPalette
-from tui_helpers import make_app, no_blink, small_engine
+from tui_helpers import make_app, no_blink, output_lines, palette, small_engine
 
 from dmconsole.tui.screens import ConfirmScreen, HelpScreen
-from dmconsole.tui.widgets import CommandLine, DetailPane, DeviceTable, EventLog, OutputLog, StackTree
+from dmconsole.tui.widgets import CommandLine, DetailPane, DeviceTable, EventLog, StackTree
 
 SIZE = (120, 36)
-
-
-async def palette(pilot, query: str) -> None:
-    """Open the palette, type ``query``, let the providers finish (Textual #6701), pick the top hit."""
-    await pilot.press("ctrl+p")
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, CommandPalette)
-    no_blink(pilot.app)
-    await pilot.press(*query)
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.press("enter")
-    await pilot.pause()
-    if isinstance(pilot.app.screen, CommandPalette):  # the first enter only highlighted the top hit
-        await pilot.press("enter")
-        await pilot.pause()
-
-
-def output_lines(app) -> list[str]:
-    return [strip.text for strip in app.query_one(OutputLog).lines]
 
 
 async def test_suspend_and_resume_through_the_palette():

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from textual.command import CommandPalette
 from textual.widgets import Input
 
 from dmconsole.commands import Session
 from dmconsole.engine import Engine
 from dmconsole.tui import DmConsoleApp
+from dmconsole.tui.widgets import OutputLog
 
 # Built through the command language only, with the targets every checkout has (linear, striped),
 # so the snapshots do not move when other target families or the demo stack change.
@@ -51,3 +53,24 @@ def no_blink(app) -> None:
         widget.cursor_blink = False
     for widget in app.query(Input):
         widget.cursor_blink = False
+
+
+async def palette(pilot, query: str) -> None:
+    """Open the palette, type ``query``, let the providers finish (Textual #6701), pick the top hit."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, CommandPalette)
+    no_blink(pilot.app)
+    await pilot.press(*query)
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause()
+    if isinstance(pilot.app.screen, CommandPalette):  # the first enter only highlighted the top hit
+        await pilot.press("enter")
+        await pilot.pause()
+
+
+def output_lines(app) -> list[str]:
+    return [strip.text for strip in app.query_one(OutputLog).lines]
