@@ -9,9 +9,9 @@ from prompt_toolkit.document import Document
 
 from ..commands import registry
 from ..commands.dmsetup import SUBCOMMANDS
+from ..commands.messages import message_words
 from ..commands.shell import ShellSyntaxError, tokenize
 from ..engine.snapshot import EngineSnapshot
-from ..engine.target import target_messages
 
 
 def candidates(words: list[str], snapshot: EngineSnapshot) -> list[str]:
@@ -31,8 +31,9 @@ def candidates(words: list[str], snapshot: EngineSnapshot) -> list[str]:
         positional = [w for w in done[1:] if not w.startswith("-")]
         if head == "message" and len(positional) == 2:
             dev = snapshot.device(positional[0])
-            types = {t.type for t in dev.live} if dev else set()
-            return sorted(m for t in types for m in target_messages(t) if m.startswith(current))
+            sector = int(positional[1]) if positional[1].isdigit() else None
+            words = message_words(dev, sector) if dev else []
+            return sorted(m for m in words if m.startswith(current))
         if head == "message" and len(positional) == 1:
             return [w for w in ("0",) if w.startswith(current)]
         if current.startswith("/"):
