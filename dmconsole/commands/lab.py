@@ -256,13 +256,16 @@ def blockdev(ctx: Context, argv: list[str]) -> int:
 # ----------------------------------------------------------------------------- disks
 @command(
     "disk create",
-    "Create a lab disk /dev/NAME (sparse; --file keeps it in a sparse file)",
-    "disk create NAME SIZE [--file PATH]",
+    "Create a lab disk /dev/NAME (sparse; --file keeps it in a sparse file; --write-cache gives it a volatile cache)",
+    "disk create NAME SIZE [--file PATH] [--write-cache]",
     args=(Arg("name", "disk name"), Arg("size", "e.g. 1G, 512M, 2048s")),
     palette=True,
 )
 def disk_create(ctx: Context, argv: list[str]) -> int:
+    usage = "usage: disk create NAME SIZE [--file PATH] [--write-cache]"
     path = None
+    write_cache = "--write-cache" in argv
+    argv = [a for a in argv if a != "--write-cache"]
     if "--file" in argv:
         i = argv.index("--file")
         if i + 1 >= len(argv):
@@ -271,14 +274,14 @@ def disk_create(ctx: Context, argv: list[str]) -> int:
         path = argv[i + 1]
         argv = argv[:i] + argv[i + 2 :]
     if len(argv) != 2:
-        ctx.err("usage: disk create NAME SIZE [--file PATH]")
+        ctx.err(usage)
         return 1
     sectors = parse_size(argv[1], sectors=True)
     if sectors is None or sectors <= 0:
         ctx.err(f"disk create: invalid size '{argv[1]}'")
         return 1
     try:
-        disk = ctx.engine.disk_create(argv[0], sectors, path)
+        disk = ctx.engine.disk_create(argv[0], sectors, path, write_cache)
     except DMError as err:
         ctx.err(f"disk create: {err.reason or strerror(err.errno)}")
         return 1
@@ -292,32 +295,34 @@ def disk_create(ctx: Context, argv: list[str]) -> int:
 @command("disk ls", "List disks", "disk ls")
 def disk_ls(ctx: Context, argv: list[str]) -> int:
     engine = ctx.engine
-    ctx.out(f"{'NAME':<10} {'MAJ:MIN':<8} {'SECTORS':>12} {'OPEN':>4} {'STORED':>10}  FAULTS")
+    ctx.out(f"{'NAME':<10} {'MAJ:MIN':<8} {'SECTORS':>12} {'OPEN':>4} {'STORED':>10} {'DIRTY':>6}  FAULTS")
     for disk in sorted(engine.disks.values(), key=lambda d: (d.major, d.minor)):
+        dirty = str(len(disk.cached)) if disk.write_cache else "-"  # sectors in the volatile cache
         ctx.out(
             f"{disk.name:<10} {disk.devno:<8} {disk.size_sectors:>12} {engine.open_count(disk):>4} "
-            f"{disk.store.bytes_stored:>10}  {disk.faults.describe()}"
+            f"{disk.store.bytes_stored:>10} {dirty:>6}  {disk.faults.describe()}"
         )
     return 0
 
 
 @command(
     "disk fault",
-    "Inject a disk fault: fail | error START LEN [r|w|rw] | corrupt START LEN | clear",
-    "disk fault NAME fail|error|corrupt|clear [START LEN [r|w|rw]]",
+    "Inject a disk fault: fail | error START LEN [r|w|rw] | corrupt START LEN | latency MS | clear",
+    "disk fault NAME fail|error|corrupt|latency|clear [START LEN [r|w|rw] | MS]",
     args=(
         Arg("name", "disk", DISK),
-        Arg("fault", "fail the whole disk, error or corrupt a range, or clear",
-            choices=("fail", "error", "corrupt", "clear")),
+        Arg("fault", "fail the whole disk, error or corrupt a range, slow every I/O, or clear",
+            choices=("fail", "error", "corrupt", "latency", "clear")),
     ),
     destructive=True,
     palette=True,
 )
 def disk_fault(ctx: Context, argv: list[str]) -> int:
+    """Faults act on the next bio: what is in flight (or waiting out a latency) keeps its fate."""
     from ..engine.disk import SectorFault
 
     if len(argv) < 2:
-        ctx.err("usage: disk fault NAME fail|error START LEN [r|w|rw]|corrupt START LEN|clear")
+        ctx.err(FAULT_USAGE)
         return 1
     disk = ctx.engine.disks.get(argv[0].removeprefix("/dev/"))
     if disk is None:
@@ -329,6 +334,9 @@ def disk_fault(ctx: Context, argv: list[str]) -> int:
     elif kind == "clear" and not rest:
         disk.faults.failed = False
         disk.faults.ranges.clear()
+        disk.faults.latency = 0.0
+    elif kind == "latency" and len(rest) == 1 and _is_number(rest[0]):
+        disk.faults.latency = float(rest[0]) / 1000
     elif kind in ("error", "corrupt") and len(rest) in (2, 3) and rest[0].isdigit() and rest[1].isdigit():
         ops = rest[2] if len(rest) == 3 else ("rw" if kind == "error" else "r")
         if ops not in ("r", "w", "rw"):
@@ -336,9 +344,41 @@ def disk_fault(ctx: Context, argv: list[str]) -> int:
             return 1
         disk.faults.ranges.append(SectorFault(int(rest[0]), int(rest[1]), kind, ops))
     else:
-        ctx.err("usage: disk fault NAME fail|error START LEN [r|w|rw]|corrupt START LEN|clear")
+        ctx.err(FAULT_USAGE)
         return 1
     ctx.engine.note("state", disk.name, f"fault: {disk.faults.describe()}")
+    return 0
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return float(text) >= 0
+    except ValueError:
+        return False
+
+
+FAULT_USAGE = "usage: disk fault NAME fail | error START LEN [r|w|rw] | corrupt START LEN | latency MS | clear"
+
+
+@command(
+    "disk powercut",
+    "Cut a disk's power: what its volatile write cache held and nothing flushed is lost",
+    "disk powercut NAME",
+    args=(Arg("name", "disk", DISK),),
+    destructive=True,
+    palette=True,
+)
+def disk_powercut(ctx: Context, argv: list[str]) -> int:
+    if len(argv) != 1:
+        ctx.err("usage: disk powercut NAME")
+        return 1
+    disk = ctx.engine.disks.get(argv[0].removeprefix("/dev/"))
+    if disk is None:
+        ctx.err(f"disk powercut: no disk {argv[0]}")
+        return 1
+    lost = disk.power_cut()
+    ctx.out(f"{disk.name}: power cut, {lost} unflushed sector{'s' if lost != 1 else ''} lost")
+    ctx.engine.note("state", disk.name, f"power cut: {lost} unflushed sectors lost")
     return 0
 
 

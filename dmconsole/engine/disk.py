@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from .bio import SECTOR_SHIFT, SECTOR_SIZE, Bio, Op
+from .bio import SECTOR_SHIFT, SECTOR_SIZE, Bio, Flag, Op
 from .errors import EIO
+
+if TYPE_CHECKING:
+    from .clock import Clock
 
 CHUNK_SECTORS = 128  # 64 KiB per stored chunk
 CHUNK_BYTES = CHUNK_SECTORS * SECTOR_SIZE
@@ -105,13 +109,15 @@ class SectorFault:
 class FaultModel:
     failed: bool = False
     ranges: list[SectorFault] = field(default_factory=list)
+    latency: float = 0.0  # seconds every bio waits before the disk carries it out
 
     def describe(self) -> str:
         if self.failed:
             return "failed"
-        if not self.ranges:
-            return "-"
-        return ",".join(f"{f.kind}:{f.ops}:{f.start}+{f.length}" for f in self.ranges)
+        parts = [f"{f.kind}:{f.ops}:{f.start}+{f.length}" for f in self.ranges]
+        if self.latency:
+            parts.append(f"latency:{self.latency * 1000:g}ms")
+        return ",".join(parts) or "-"
 
 
 class Disk:
@@ -119,8 +125,17 @@ class Disk:
 
     kind = "disk"
 
-    def __init__(self, name: str, major: int, minor: int, size_sectors: int, store: SparseStore | None = None):
+    def __init__(
+        self,
+        name: str,
+        major: int,
+        minor: int,
+        size_sectors: int,
+        store: SparseStore | None = None,
+        clock: Clock | None = None,
+    ):
         self.name = name
+        self.clock = clock  # latency faults complete bios on it
         self.major = major
         self.minor = minor
         self.size_sectors = size_sectors
@@ -128,7 +143,8 @@ class Disk:
         self.faults = FaultModel()
         self.user_opens = 0
         self.read_only = False
-        self.write_cache = False  # QUEUE_FLAG_WC: ram disks and lab disks write through
+        self.write_cache = False  # QUEUE_FLAG_WC: a volatile cache that only a flush or FUA makes durable
+        self.cached: dict[int, bytes] = {}  # sector -> data written but not yet flushed to the medium
         self.reads = 0
         self.writes = 0
         self.errors = 0
@@ -150,7 +166,13 @@ class Disk:
         return 0
 
     def submit(self, bio: Bio) -> None:
-        """Carry out a bio at once; faults decide its fate."""
+        """Carry out a bio, at once or after the latency fault's delay; faults decide its fate."""
+        if self.faults.latency and self.clock is not None:
+            self.clock.call_at(self.clock.now + self.faults.latency, lambda: self._carry_out(bio))
+            return
+        self._carry_out(bio)
+
+    def _carry_out(self, bio: Bio) -> None:
         if bio.end_sector > self.size_sectors and bio.op is not Op.FLUSH:
             self.errors += 1
             bio.endio(-EIO)
@@ -159,18 +181,53 @@ class Disk:
             self.errors += 1
             bio.endio(-EIO)
             return
+        if bio.flags & Flag.PREFLUSH or bio.op is Op.FLUSH:
+            self.flush_cache()
         if bio.op is Op.READ:
             self.reads += 1
             self.store.read(bio.sector, bio.data)
+            self._read_cached(bio)
             for fault in self.faults.ranges:
                 if fault.kind == "corrupt" and fault.hits(bio):
                     self._corrupt(bio, fault)
         elif bio.op is Op.WRITE:
             self.writes += 1
-            self.store.write(bio.sector, bio.data, bio.nr_sectors)
+            if self.write_cache and not bio.flags & Flag.FUA:
+                for i in range(bio.nr_sectors):
+                    self.cached[bio.sector + i] = bytes(bio.data[i * SECTOR_SIZE : (i + 1) * SECTOR_SIZE])
+            else:
+                self._drop_cached(bio.sector, bio.nr_sectors)
+                self.store.write(bio.sector, bio.data, bio.nr_sectors)
         elif bio.op in (Op.DISCARD, Op.WRITE_ZEROES):
+            self._drop_cached(bio.sector, bio.nr_sectors)
             self.store.write(bio.sector, None, bio.nr_sectors)
         bio.endio(0)
+
+    # -- the volatile write cache ----------------------------------------------------
+    def _read_cached(self, bio: Bio) -> None:
+        if not self.cached:
+            return
+        for i in range(bio.nr_sectors):
+            data = self.cached.get(bio.sector + i)
+            if data is not None:
+                bio.data[i * SECTOR_SIZE : (i + 1) * SECTOR_SIZE] = data
+
+    def _drop_cached(self, sector: int, nr_sectors: int) -> None:
+        if self.cached:
+            for s in range(sector, sector + nr_sectors):
+                self.cached.pop(s, None)
+
+    def flush_cache(self) -> None:
+        """What a flush does: everything in the cache reaches the medium."""
+        for sector in sorted(self.cached):
+            self.store.write(sector, self.cached[sector], 1)
+        self.cached.clear()
+
+    def power_cut(self) -> int:
+        """Lose what the cache held; returns the number of sectors lost."""
+        lost = len(self.cached)
+        self.cached.clear()
+        return lost
 
     @staticmethod
     def _corrupt(bio: Bio, fault: SectorFault) -> None:

@@ -170,7 +170,7 @@ class Engine:
             return None
         if name in self.disks or minor >= 1 << 20:
             return None
-        disk = Disk(name, major, minor, size)
+        disk = Disk(name, major, minor, size, clock=self.clock)
         self.disks[name] = disk
         self.note("state", name, f"{name} ({disk.devno}) created on demand")
         return disk
@@ -209,14 +209,14 @@ class Engine:
         self.brd_size_kib = rd_size_kib
         made = []
         for index in range(rd_nr):
-            disk = Disk(f"ram{index}", RAM_MAJOR, index, rd_size_kib * 2)
+            disk = Disk(f"ram{index}", RAM_MAJOR, index, rd_size_kib * 2, clock=self.clock)
             self.disks[disk.name] = disk
             made.append(disk)
         self.klog.log("brd: module loaded")
         self.note("state", "", f"brd: {rd_nr} ram disks of {rd_size_kib} KiB")
         return made
 
-    def disk_create(self, name: str, size_sectors: int, path: str | None = None) -> Disk:
+    def disk_create(self, name: str, size_sectors: int, path: str | None = None, write_cache: bool = False) -> Disk:
         if not name or "/" in name or name in self.disks or name.startswith("dm-") or name == "mapper":
             raise DMError(EEXIST, f"disk {name!r} already exists or is not a valid name")
         if size_sectors <= 0:
@@ -224,7 +224,8 @@ class Engine:
         used = {d.minor for d in self.disks.values() if d.major == DISK_MAJOR}
         minor = next(m for m in itertools.count(0, 16) if m not in used)
         store = FileStore(path, size_sectors * 512) if path else SparseStore()
-        disk = Disk(name, DISK_MAJOR, minor, size_sectors, store)
+        disk = Disk(name, DISK_MAJOR, minor, size_sectors, store, clock=self.clock)
+        disk.write_cache = write_cache
         self.disks[name] = disk
         self.note("state", name, f"disk {name} ({disk.devno}) created, {size_sectors} sectors")
         return disk
@@ -676,6 +677,8 @@ class Engine:
                 d.reads,
                 d.writes,
                 d.errors,
+                d.write_cache,
+                len(d.cached),
             )
             for d in sorted(self.disks.values(), key=lambda d: (d.major, d.minor))
         )

@@ -62,6 +62,8 @@ class DiskView:
     reads: int
     writes: int
     errors: int
+    write_cache: bool = False
+    dirty_sectors: int = 0  # written into the volatile cache, not yet flushed
 
     @property
     def devno(self) -> str:

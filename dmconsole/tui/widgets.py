@@ -388,13 +388,17 @@ class DetailPane(Static):
     def _disk_content(disk: DiskView) -> Content:
         faults = "[b $dm-failed]✗ failed[/]" if disk_failed(disk) else (
             "none" if disk.faults in ("", "-") else "[b $dm-failed]$faults[/]")
+        dirty = f"{disk.dirty_sectors} sector{'' if disk.dirty_sectors == 1 else 's'}"
+        cache = f"volatile write cache, {dirty} not yet flushed" if disk.write_cache else (
+            "no write cache (writes are durable when they complete)")
         return Content.from_markup(
             "[b $dm-disk]disk[/]  /dev/$name  $size ($sectors sectors)  open $open\n"
             f"faults: {faults}\n"
-            "reads $reads  writes $writes  errors $errors  stored $stored",
+            "reads $reads  writes $writes  errors $errors  stored $stored\n"
+            "$cache",
             name=disk.name, size=fmt_size(disk.size), sectors=str(disk.size), open=str(disk.open_count),
             faults=disk.faults, reads=str(disk.reads), writes=str(disk.writes), errors=str(disk.errors),
-            stored=fmt_bytes(disk.bytes_stored),
+            stored=fmt_bytes(disk.bytes_stored), cache=cache,
         )
 
 

@@ -139,7 +139,7 @@ def test_help_lists_commands_and_shows_one():
 def test_help_for_a_group_lists_its_commands():
     lab = Lab()
     assert lab.run("help disk") == 0
-    assert [line.split()[1] for line in lab.stdout.splitlines()] == ["create", "fault", "ls", "rm"]
+    assert [line.split()[1] for line in lab.stdout.splitlines()] == ["create", "fault", "ls", "powercut", "rm"]
     assert lab.run("help io") == 0
     assert lab.stdout.startswith("io start|stop|ls|verify ...\n") and "io verify " in lab.stdout
 
@@ -166,3 +166,32 @@ def test_jobs_lists_running_background_jobs_as_bash_does():
     assert lab.run("dmsetup resume lin") == 0
     assert lab.run("wait") == 0
     assert lab.run("jobs") == 0 and lab.stdout == ""
+
+
+def test_disk_powercut_loses_only_what_was_not_flushed():
+    lab = Lab()
+    assert lab.run("disk create wc 16M --write-cache") == 0
+    assert lab.run("dmsetup create lin --table '0 32768 linear /dev/wc 0'") == 0
+    assert lab.run("printf kept | dd of=/dev/mapper/lin bs=512 count=1 conv=sync,fsync status=none") == 0
+    assert lab.run("printf gone | dd of=/dev/mapper/lin bs=512 seek=8 count=1 conv=sync oflag=direct status=none") == 0
+    assert lab.run("disk ls") == 0
+    assert lab.stdout.splitlines()[1].split()[5] == "1"  # one dirty sector
+    assert lab.run("disk powercut wc") == 0
+    assert lab.stdout == "wc: power cut, 1 unflushed sector lost\n"
+    assert lab.run("dd if=/dev/mapper/lin bs=512 count=1 iflag=direct status=none | head -c 4") == 0
+    assert lab.stdout == "kept"
+    assert lab.run("dd if=/dev/mapper/lin bs=512 skip=8 count=1 iflag=direct status=none | head -c 4") == 0
+    assert lab.stdout == "\0\0\0\0"
+    assert lab.run("disk powercut nosuch") == 1 and lab.stderr == "disk powercut: no disk nosuch\n"
+
+
+def test_disk_fault_latency_and_its_errors():
+    lab = Lab()
+    assert lab.run("disk create d 16M") == 0
+    assert lab.run("disk fault d latency 250") == 0
+    assert lab.run("dd if=/dev/zero of=/dev/d bs=4k count=4 oflag=direct status=noxfer") == 0
+    assert lab.run("clock") == 0 and lab.stdout.startswith("lab time 1.000 s")
+    assert lab.run("disk fault d latency soon") == 1
+    assert lab.stderr.startswith("usage: disk fault NAME")
+    assert lab.run("disk fault d clear") == 0
+    assert lab.run("disk ls") == 0 and lab.stdout.splitlines()[1].endswith("  -")

@@ -107,7 +107,12 @@ class Lab:
 
     def disk_bytes(self, disk: str, sector: int, nr: int = 1) -> bytes:
         out = bytearray(nr * 512)
-        self.engine.disks[disk].store.read(sector, memoryview(out))
+        dev = self.engine.disks[disk]
+        dev.store.read(sector, memoryview(out))
+        for i in range(nr):  # what the disk returns: its write cache over the medium
+            cached = dev.cached.get(sector + i)
+            if cached is not None:
+                out[i * 512 : (i + 1) * 512] = cached
         return bytes(out)
 
 

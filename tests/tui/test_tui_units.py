@@ -11,11 +11,12 @@ from textual.theme import Theme
 from tui_helpers import dust_engine, small_engine
 
 from dmconsole.commands import REGISTRY, Session
+from dmconsole.engine import Engine
 from dmconsole.tui import DmConsoleApp
 from dmconsole.tui.palette import palette_entries
 from dmconsole.tui.runner import CommandRunner, Finished, Output, destructive_commands
 from dmconsole.tui.themes import APP_VARIABLES, DEFAULT_THEME, ThemeError, load_themes, theme_dirs, theme_from_data
-from dmconsole.tui.widgets import fmt_size
+from dmconsole.tui.widgets import DetailPane, fmt_size
 
 REPO_THEMES = Path(__file__).resolve().parents[2] / "themes"
 
@@ -172,3 +173,14 @@ def test_fmt_size():
     assert fmt_size(3) == "1.5 KiB"
     assert fmt_size(1) == "512 B"
     assert fmt_size(2 * 1024 * 1024 * 1024) == "1 TiB"
+
+
+def test_disk_detail_says_what_its_write_cache_holds():
+    engine = Engine()
+    engine.disk_create("wc", 2048, write_cache=True)
+    engine.disk_create("wt", 2048)
+    session = Session(engine, lambda b: None, lambda b: None)
+    assert session.run_line("printf x | dd of=/dev/wc bs=512 count=1 conv=sync oflag=direct status=none") == 0
+    disks = {d.name: d for d in engine.snapshot().disks}
+    assert "volatile write cache, 1 sector not yet flushed" in DetailPane._disk_content(disks["wc"]).plain
+    assert "no write cache" in DetailPane._disk_content(disks["wt"]).plain

@@ -1,0 +1,74 @@
+"""Lab disks: the volatile write cache (flush, FUA, power cut) and the latency fault."""
+
+from __future__ import annotations
+
+from dmconsole.engine import Engine
+from dmconsole.engine.bio import Bio, Flag, Op
+from dmconsole.engine.blockdev import submit_bio
+
+
+def write(engine: Engine, dev, sector: int, payload: bytes, flags: Flag = Flag.NONE) -> Bio:
+    buf = bytearray(512)
+    buf[: len(payload)] = payload
+    bio = Bio(Op.WRITE, sector, 1, memoryview(buf), flags)
+    submit_bio(dev, bio)
+    return bio
+
+
+def read(engine: Engine, dev, sector: int) -> bytes:
+    buf = bytearray(512)
+    bio = Bio(Op.READ, sector, 1, memoryview(buf))
+    submit_bio(dev, bio)
+    assert bio.done and bio.status == 0
+    return bytes(buf)
+
+
+def medium(disk, sector: int) -> bytes:
+    buf = bytearray(512)
+    disk.store.read(sector, memoryview(buf))
+    return bytes(buf)
+
+
+def test_a_cached_write_is_read_back_but_lost_at_a_power_cut():
+    engine = Engine()
+    disk = engine.disk_create("wc", 2048, write_cache=True)
+    assert write(engine, disk, 3, b"cached").status == 0
+    assert read(engine, disk, 3).startswith(b"cached")
+    assert medium(disk, 3) == bytes(512)
+    assert disk.power_cut() == 1
+    assert read(engine, disk, 3) == bytes(512)
+
+
+def test_flush_and_fua_make_writes_durable():
+    engine = Engine()
+    disk = engine.disk_create("wc", 2048, write_cache=True)
+    write(engine, disk, 1, b"one")
+    flush = Bio(Op.FLUSH, 0, 0)
+    submit_bio(disk, flush)
+    assert flush.done and flush.status == 0
+    write(engine, disk, 2, b"fua", Flag.FUA)
+    write(engine, disk, 3, b"lost")
+    write(engine, disk, 4, b"preflushed", Flag.PREFLUSH)  # flushes what came before, not itself
+    assert disk.power_cut() == 1
+    assert [read(engine, disk, s)[:4] for s in (1, 2, 3, 4)] == [b"one\0", b"fua\0", b"lost", bytes(4)]
+
+
+def test_without_a_write_cache_every_write_is_on_the_medium():
+    engine = Engine()
+    disk = engine.disk_create("wt", 2048)
+    write(engine, disk, 5, b"through")
+    assert medium(disk, 5).startswith(b"through")
+    assert disk.power_cut() == 0
+
+
+def test_the_latency_fault_completes_bios_on_the_lab_clock():
+    engine = Engine()
+    disk = engine.disk_create("slow", 2048)
+    disk.faults.latency = 0.25
+    bio = write(engine, disk, 0, b"late")
+    assert not bio.done and medium(disk, 0) == bytes(512)
+    engine.advance(0.2)
+    assert not bio.done
+    engine.advance(0.05)
+    assert bio.done and bio.status == 0 and medium(disk, 0).startswith(b"late")
+    assert disk.faults.describe() == "latency:250ms"
