@@ -48,6 +48,8 @@ def stack_lines(spec: Any) -> list[str]:
         line = f"disk create {shlex.quote(str(name))} {shlex.quote(str(size))}"
         if disk.get("file"):
             line += f" --file {shlex.quote(str(disk['file']))}"
+        if disk.get("write_cache"):
+            line += " --write-cache"
         lines.append(line)
     for dev in _items(spec, "devices"):
         name, table = _need(dev, "devices", "name"), _need(dev, "devices", "table")
