@@ -8,16 +8,14 @@ from .disk import Disk
 
 BlockDevice = Disk | MappedDevice
 
-MAX_WC_DEPTH = 32
+def has_write_cache(dev: BlockDevice) -> bool:
+    """QUEUE_FLAG_WC: a disk with a volatile write cache, or a dm device whose table had one below
+    when it was resumed (dm_table_set_restrictions() sets the flag then)."""
+    return dev.write_cache
 
 
-def has_write_cache(dev: BlockDevice, depth: int = 0) -> bool:
-    """QUEUE_FLAG_WC: a disk with a volatile write cache, or a dm device whose live table has one below."""
-    if dev.kind != "dm":
-        return dev.write_cache
-    if dev.live is None or depth > MAX_WC_DEPTH:
-        return False
-    return any(has_write_cache(lower, depth + 1) for lower in dev.live.devices())
+def table_has_write_cache(devices) -> bool:
+    return any(has_write_cache(dev) for dev in devices)
 
 
 def submit_bio(dev: BlockDevice, bio: Bio, klog=None) -> None:

@@ -83,6 +83,7 @@ class MappedDevice:
         self.deferred_remove = False
         self._mapping_depth = 0
         self.queue_io_opt = 0  # the queue limit stacked from the live table at its resume
+        self.write_cache = False  # QUEUE_FLAG_WC, from the live table's devices at its resume
 
     @property
     def devno(self) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 
 from . import targets as _targets  # noqa: F401 - registers the target types
 from .bio import Bio, Flag, Op
-from .blockdev import submit_bio
+from .blockdev import submit_bio, table_has_write_cache
 from .clock import Clock
 from .device import DEFAULT_READ_AHEAD, MappedDevice, Table
 from .disk import Disk, FileStore, SparseStore
@@ -402,9 +402,11 @@ class Engine:
                 new.destroy()
                 raise DMError(EINVAL)
             io_opt = new.io_opt_sectors()  # from the queue limits the devices have now
+            write_cache = table_has_write_cache(new.devices())
             old, md.live = md.live, new
             md.read_only = new.read_only
             md.queue_io_opt = io_opt
+            md.write_cache = write_cache
             md.read_ahead = max(DEFAULT_READ_AHEAD, 2 * io_opt)
             if old is not None:
                 old.destroy()

@@ -40,6 +40,9 @@ class Lab:
         """QUEUE_FLAG_WC on every disk, so that flushes and FUA reach the targets (brd has none)."""
         for disk in self.engine.disks.values():
             disk.write_cache = True
+        for name in sorted(self.engine.devices):  # dm devices take QUEUE_FLAG_WC at a table swap
+            self.reload(name, "\n".join(self.table(name)))
+            self.resume(name)
 
     def reload(self, name: str, table: str) -> None:
         self.engine.table_load(name, table_rows(table))

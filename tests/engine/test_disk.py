@@ -72,3 +72,21 @@ def test_the_latency_fault_completes_bios_on_the_lab_clock():
     engine.advance(0.05)
     assert bio.done and bio.status == 0 and medium(disk, 0).startswith(b"late")
     assert disk.faults.describe() == "latency:250ms"
+
+
+def test_a_mapped_device_takes_the_write_cache_flag_at_its_table_swap():
+    engine = Engine()
+    disk = engine.disk_create("sdb", 2048)
+    engine.dev_create("lin")
+    engine.table_load("lin", [(0, 2048, "linear", "/dev/sdb 0")])
+    engine.run(engine.dev_resume("lin"))
+    md = engine.devices["lin"]
+    disk.write_cache = True
+    assert not md.write_cache  # as with the kernel's queue flags: not until the next table swap
+    engine.table_load("lin", [(0, 2048, "linear", "/dev/sdb 0")])
+    engine.run(engine.dev_resume("lin"))
+    assert md.write_cache
+    write(engine, md, 0, b"cached")
+    assert disk.cached and medium(disk, 0) == bytes(512)
+    submit_bio(md, Bio(Op.FLUSH, 0, 0))
+    assert not disk.cached and medium(disk, 0).startswith(b"cached")
