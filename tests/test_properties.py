@@ -65,6 +65,7 @@ def lab() -> tuple[Engine, Session, list[bytes], list[bytes]]:
     session = Session(engine, out.append, err.append, block_bound=5.0)
     for line in (
         "modprobe brd rd_nr=2 rd_size=1024",
+        "disk create sdb 1M --write-cache",
         "dmsetup create base --table '0 2048 linear /dev/ram0 0'",
         "dmsetup create dusty --table '0 2048 dust /dev/ram1 0 512'",
     ):
@@ -195,6 +196,13 @@ COMMAND_WORDS = st.sampled_from(
         "--getsz",
         "disk",
         "fault",
+        "powercut",
+        "latency",
+        "sdb",
+        "--deferred",
+        "remove_all",
+        "resize",
+        "+1M",
         "sleep",
         "echo",
         "|",
