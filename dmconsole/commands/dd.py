@@ -389,13 +389,10 @@ def xfer_stats(w_bytes: int, delta_ns: int, progress: bool) -> str:
 
 # ============================================================================ per-engine state
 class _LabState:
-    """What dd keeps per lab: the /dev/urandom stream and the printk rate limit of buffer_io_error()."""
+    """What dd keeps per lab: the /dev/urandom stream."""
 
     def __init__(self):
         self.urandom = random.Random(0x75726E64)  # deterministic: every run of a script reads the same bytes
-        self.rl_begin: float | None = None
-        self.rl_printed = 0
-        self.rl_missed = 0
 
 
 _LAB_STATE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -410,20 +407,8 @@ def _lab_state(engine: Engine) -> _LabState:
 
 def _buffer_io_error(engine: Engine, dev, block: int, what: str) -> None:
     """buffer_io_error(): printk_ratelimited, 10 messages per 5 s, then "N callbacks suppressed"."""
-    state = _lab_state(engine)
-    now = engine.clock.now
-    if state.rl_begin is None:
-        state.rl_begin = now
-    if now > state.rl_begin + 5.0:
-        if state.rl_missed:
-            engine.klog.log(f"buffer_io_error: {state.rl_missed} callbacks suppressed")
-        state.rl_begin, state.rl_printed, state.rl_missed = now, 0, 0
-    if state.rl_printed < 10:
-        state.rl_printed += 1
-        name = dev.kernel_name if getattr(dev, "kind", "") == "dm" else dev.name
-        engine.klog.log(f"Buffer I/O error on dev {name}, logical block {block}, {what}")
-    else:
-        state.rl_missed += 1
+    engine.klog.log_ratelimited(
+        "buffer_io_error", f"Buffer I/O error on dev {dev.kernel_name}, logical block {block}, {what}")
 
 
 def init_blocksize(size_bytes: int) -> int:

@@ -34,5 +34,5 @@ def submit_bio(dev: BlockDevice, bio: Bio, klog=None) -> None:
         bio.endio(0)
         return
     if klog is not None and bio.op.is_write and bio.op is not Op.FLUSH and dev.read_only:
-        klog.log(f"Trying to write to read-only block-device {dev.kernel_name}")
+        klog.log_ratelimited("bio_check_ro", f"Trying to write to read-only block-device {dev.kernel_name}")
     dev.submit(bio)
