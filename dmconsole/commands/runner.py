@@ -18,7 +18,8 @@ def run_script(
     stderr: IO[bytes] | None = None,
     echo: bool = False,
 ) -> int:
-    """Run each line; the exit status is the first failing command's (or the last one's with keep_going)."""
+    """Run each line; the exit status is the first failing command's, also with keep_going (which runs
+    the rest anyway, as `make -k` does), so a script with any failure never reports success."""
     out = stdout or sys.stdout.buffer
     err = stderr or sys.stderr.buffer
 
@@ -33,7 +34,7 @@ def run_script(
         err.flush()
 
     session = Session(engine or Engine(), write_out, write_err)
-    status = 0
+    first_failure = 0
     for line in lines:
         if not line.strip() or line.lstrip().startswith("#"):
             continue
@@ -44,4 +45,5 @@ def run_script(
             write_out(f"[exit {status}]\n".encode())
         if status and not keep_going:
             return status
-    return status
+        first_failure = first_failure or status
+    return first_failure

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 
@@ -41,7 +42,7 @@ def test_piped_repl_stops_at_the_first_error_unless_told_to_go_on():
     proc = subprocess.run([sys.executable, "-m", "dmconsole", "repl", "--keep-going"], input=script.encode(),
                           capture_output=True, timeout=60)
     assert proc.stdout == b"after\n"
-    assert proc.returncode == 0
+    assert proc.returncode == 1  # the rest ran, but the script did not succeed
 
 
 def test_completion_of_commands_devices_and_messages():
@@ -69,3 +70,16 @@ def test_interactive_prompt_runs_commands_on_the_engine_thread(capsys):
     assert status == 0
     assert engine.devices["lin"].suspended
     assert not engine.threaded  # the thread was stopped on the way out
+
+
+def test_run_keeps_going_but_reports_the_first_failure_and_keeps_the_streams_in_order():
+    out = io.BytesIO()
+    lines = ["echo one", "dmsetup remove nosuch", "echo two", "false", "echo three"]
+    assert run_script(lines, Engine(), keep_going=True, stdout=out, stderr=out) == 1
+    assert out.getvalue() == (
+        b"one\ndevice-mapper: remove ioctl on nosuch  failed: No such device or address\nCommand failed.\n"
+        b"two\nthree\n"
+    )
+    out = io.BytesIO()
+    assert run_script(lines, Engine(), stdout=out, stderr=out) == 1
+    assert out.getvalue().endswith(b"Command failed.\n")
