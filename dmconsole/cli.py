@@ -15,7 +15,9 @@ def main(argv: list[str] | None = None) -> int:
     tui.add_argument("--theme", default=None, help="theme name (a YAML file in themes/)")
     run = sub.add_parser("run", help="run a script on a stepped clock ('-' for stdin)")
     run.add_argument("file")
-    run.add_argument("--keep-going", action="store_true", help="go on after a failing command (the exit status is still the first failure's)")
+    run.add_argument(
+        "--keep-going", action="store_true", help="go on after a failing command (exit status: the first failure's)"
+    )
     run.add_argument("--stack", help="load this YAML stack file first")
     run.add_argument("--echo", action="store_true", help="print each command as '$ CMD' before its output")
     repl = sub.add_parser("repl", help="an interactive prompt (a script when stdin is not a terminal)")
