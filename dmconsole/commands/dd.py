@@ -757,7 +757,8 @@ class _DD:
         """
         task = self.engine.spawn(self._in_kernel(gen), "dd")
         if not task.finished:
-            yield Until(lambda: task.finished, f"dd: I/O on {self.input_name} or {self.output_name}")
+            yield Until(lambda: task.finished, f"dd: I/O on {self.input_name} or {self.output_name}",
+                        uninterruptible=True)
         if task.exception:
             raise task.exception
         return task.result

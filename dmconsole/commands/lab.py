@@ -180,6 +180,9 @@ def timeout(ctx: Context, argv: list[str]):
             current = waiting
             yield Until(lambda current=current: current.predicate() or engine.clock.now >= deadline, current.what)
             if not current.predicate():
+                if current.uninterruptible:
+                    # SIGTERM cannot end a process in D state: timeout waits until its I/O is done.
+                    yield Until(current.predicate, current.what, uninterruptible=True)
                 inner.close()
                 return 124
             waiting = inner.send(None)

@@ -15,13 +15,18 @@ TaskGen = Generator["Until", None, Any]
 
 
 class Until:
-    """Resume the task once ``predicate()`` is true."""
+    """Resume the task once ``predicate()`` is true.
 
-    __slots__ = ("predicate", "what")
+    ``uninterruptible`` marks a wait in D state (a process waiting for its I/O): a signal
+    cannot end it before the predicate holds.
+    """
 
-    def __init__(self, predicate: Callable[[], bool], what: str = ""):
+    __slots__ = ("predicate", "what", "uninterruptible")
+
+    def __init__(self, predicate: Callable[[], bool], what: str = "", uninterruptible: bool = False):
         self.predicate = predicate
         self.what = what
+        self.uninterruptible = uninterruptible
 
 
 class Task:

@@ -195,3 +195,16 @@ def test_disk_fault_latency_and_its_errors():
     assert lab.stderr.startswith("usage: disk fault NAME")
     assert lab.run("disk fault d clear") == 0
     assert lab.run("disk ls") == 0 and lab.stdout.splitlines()[1].endswith("  -")
+
+
+def test_timeout_ends_an_interruptible_wait_but_not_io_in_d_state():
+    lab = lab_with_linear()
+    assert lab.run("timeout 2 dmsetup wait lin 0") == 124 and lab.stdout == lab.stderr == ""
+    assert lab.run("dmsetup suspend lin") == 0
+    assert lab.run("timeout 3 dd if=/dev/mapper/lin of=/dev/null bs=512 count=1 iflag=direct &") == 0
+    assert lab.run("sleep 5") == 0
+    assert lab.run("jobs") == 0 and "Running" in lab.stdout  # SIGTERM came at 3 s; dd is still in the kernel
+    assert lab.run("dmsetup resume lin") == 0
+    assert lab.run("wait") == 0
+    assert lab.stdout == lab.stderr == ""  # the killed dd never prints its records lines
+    assert lab.run("dmsetup info -c -o open --noheadings lin") == 0 and lab.stdout.strip() == "0"
