@@ -12,7 +12,7 @@ from .errors import EIO
 if TYPE_CHECKING:
     from .clock import Clock
 
-CHUNK_SECTORS = 128  # 64 KiB per stored chunk
+CHUNK_SECTORS = 8  # 4 KiB per stored chunk: a page, as brd stores them (random small writes stay cheap)
 CHUNK_BYTES = CHUNK_SECTORS * SECTOR_SIZE
 
 
