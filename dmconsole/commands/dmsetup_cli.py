@@ -102,6 +102,7 @@ class Opts:
 
     values: dict[str, str] = field(default_factory=dict)
     flags: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # said while reading the switches, which go on
 
     def has(self, name: str) -> bool:
         return name in self.flags or name in self.values
@@ -194,8 +195,30 @@ def parse_options(argv: list[str]) -> tuple[Opts, list[str]]:
         else:
             rest.append(word)
         i += 1
-    check_switches(opts)
+    if opts.has("udevcookie") and cookie_value(opts.get("udevcookie") or "") is None:
+        opts.warnings.append("Incorrect cookie value.")
+    try:
+        check_switches(opts)
+    except UsageError as exc:
+        exc.warnings = opts.warnings  # type: ignore[attr-defined]
+        raise
     return opts, rest
+
+
+def cookie_value(text: str) -> int | None:
+    """_get_cookie_value(): strtoul(text, 0) of the whole text, non-zero and within 32 bits."""
+    body = text.lstrip(" \t\n\v\f\r")
+    negative = body.startswith("-")
+    body = body[1:] if body[:1] in "+-" else body
+    base = 16 if body[:2].lower() == "0x" else 8 if body.startswith("0") and len(body) > 1 else 10
+    digits = body[2:] if base == 16 else body
+    try:
+        value = int(digits, base) if digits and digits.isascii() and digits.isalnum() else None
+    except ValueError:
+        value = None
+    if value is None or negative or not value or value > 0xFFFFFFFF:
+        return None
+    return value
 
 
 def check_switches(opts: Opts) -> None:
@@ -222,6 +245,26 @@ def _check_values(opts: Opts) -> None:
         raise UsageError(f"Invalid argument for --mode: {mode}. ")
     if opts.has("readahead"):
         read_ahead_switch(opts)
+
+
+def units_factor(text: str) -> float:
+    """dm_units_to_factor(text, strict=0): an optional number, then a unit letter; 0 if no unit is recognised."""
+    number, rest = 1.0, text
+    digits = len(text) - len(text.lstrip("0123456789"))
+    if digits:
+        end = digits
+        if text[end : end + 1] == ".":
+            end += 1 + len(text[end + 1 :]) - len(text[end + 1 :].lstrip("0123456789"))
+        number, rest = float(text[:end]), text[end:]
+    unit = rest[:1]
+    if unit and unit in "hHrR":
+        return 1
+    factor = {"b": 1, "B": 1, "s": 512, "S": 512}.get(unit)
+    if unit and unit in "kmgtpe":
+        factor = 1024 ** ("kmgtpe".index(unit) + 1)
+    elif unit and unit in "KMGTPE":
+        factor = 1000 ** ("KMGTPE".index(unit) + 1)
+    return number * factor if factor else 0
 
 
 def parse_mode(text: str) -> int | None:

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..engine.engine import DRIVER_VERSION, LIBRARY_VERSION, split_args
-from ..engine.errors import EINVAL, ENXIO, DMError
+from ..engine.errors import EBUSY, EINVAL, ENXIO, DMError
 from ..engine.target import TARGET_TYPES
+from ..engine.tasks import Until
 from .dmsetup_cli import READ_AHEAD_AUTO, c_atoi, read_ahead_switch
 from .dmsetup_common import (
     ULLONG_MAX,
@@ -29,6 +30,7 @@ from .dmsetup_common import (
     engine_name,
     ioctl_error,
     lookup,
+    mangling_not_modelled,
     parse_table,
     set_name,
     table_rows,
@@ -114,16 +116,72 @@ def simple(
     if ref is None:
         return False
     noflush = run.has("noflush") if noflush is None else noflush
+    if task == "suspend" and run.has("checks") and not check_children_not_suspended(run, ref):
+        return False
     md = lookup(run, ref)
     found_as = md.name if md is not None else ""  # the kernel reports the name it found the device by
-    try:
-        yield from drive(SIMPLE_IOCTLS[task](run, engine_name(run, ref), event_nr, noflush))
-    except DMError as err:
-        ioctl_error(run, task, ref, err)
-        return False
+    tries = REMOVE_RETRIES if task == "remove" and run.has("retry") else 1
+    for attempt in range(1, tries + 1):
+        try:
+            yield from drive(SIMPLE_IOCTLS[task](run, engine_name(run, ref), event_nr, noflush))
+            break
+        except DMError as err:
+            ioctl_error(run, task, ref, err)
+            if err.errno != EBUSY or attempt == tries:
+                return False
+        yield from lab_sleep(run, REMOVE_RETRY_DELAY)
     if display and run.has("verbose"):
         return display_info(run, md, found_as)
     return True
+
+
+REMOVE_RETRIES = 25  # DM_IOCTL_RETRIES: --retry tries a busy remove this many times in all,
+REMOVE_RETRY_DELAY = 0.2  # DM_RETRY_USLEEP_DELAY apart, saying each time that it failed
+
+
+def lab_sleep(run: Run, seconds: float) -> Step:
+    """usleep() on the lab clock."""
+    clock = run.engine.clock
+    due = clock.now + seconds
+    clock.call_at(due, lambda: None)
+    yield Until(lambda: clock.now >= due, "dmsetup: waiting to retry")
+    return True
+
+
+def check_children_not_suspended(run: Run, ref: DevRef) -> bool:
+    """--checks on suspend (_suspend_with_validation_v4): a deps ioctl first, then a complaint (but no refusal)
+    for each device below that is already suspended, since I/O could be trapped between the two."""
+    md = lookup(run, ref)
+    if md is None:
+        ioctl_error(run, "deps", ref, DMError(ENXIO))
+        return False
+    if not md.suspended:
+        _complain_of_suspended_children(run, md, _task_label(ref))
+    return True
+
+
+def _task_label(ref: DevRef) -> str:
+    """A task as libdm's check names it: NAME, UUID and `(MAJ:MIN) ` run together."""
+    label = ref.name + ref.uuid
+    if ref.major is not None and ref.major > 0:
+        minor = ref.minor or 0
+        label += f"({ref.major}:{minor if minor >= 0 else ''}) "
+    return label
+
+
+def _complain_of_suspended_children(run: Run, md: Any, label: str) -> None:
+    """_check_children_not_suspended_v4() below the device: dm devices only, recursing into those not suspended."""
+    for dep in deps_of(md):
+        child = run.engine.by_devno(dep.major, dep.minor) if dep.major == run.engine.dm_major else None
+        if child is None or child.kind != "dm":
+            continue
+        if child.suspended:
+            run.err(
+                f"Internal error: Attempt to suspend device {label}that uses already-suspended device "
+                f"({dep.major}:{dep.minor})"
+            )
+            continue
+        _complain_of_suspended_children(run, child, f"({dep.major}:{dep.minor}) ")
 
 
 # ----------------------------------------------------------------------------- create, load
@@ -175,6 +233,8 @@ def create_one(run: Run, dev: NewDevice, file: str | None) -> Step:
     except DMError as err:
         ioctl_error(run, "create", ref, err)
         return False
+    if run.has("addnodeoncreate"):
+        run.engine.make_node(dev.name)  # DM_ADD_NODE_ON_CREATE: /dev/mapper/NAME now, not at the resume
     if rows and not (yield from _load_and_resume(run, dev, rows, DevRef(dev.name, "", md.major, md.minor))):
         return False
     if run.has("verbose"):
@@ -416,7 +476,7 @@ def _check_new_name(run: Run, new_name: str) -> bool:
     elif not new_name:
         run.err("Non empty new name is required.")
     else:
-        return True
+        return not mangling_not_modelled(run, new_name)
     return False
 
 
@@ -462,13 +522,28 @@ def cmd_message(run: Run, argv: list[str], name: str | None, multiple: bool) -> 
 
 # ----------------------------------------------------------------------------- info, status, table, deps, ls
 def cmd_info(run: Run, argv: list[str], name: str | None, multiple: bool) -> bool | Step:
+    """_info(): the info block or report row of each device named (or of every one)."""
     one, device = _device_arg(run, argv, name)
     if not one:
         return process_all(run, cmd_info)
     ref = task_device(run, device)
     if ref is None:
         return False
-    return display_info(run, lookup(run, ref))
+    md = lookup(run, ref)
+    if md is not None and run.selection_cmd is not None:
+        return run_if_selected(run, md)
+    return display_info(run, md)
+
+
+def run_if_selected(run: Run, md: Any) -> Step:
+    """_display_info_cols() for -S on another command: that command, on this device, if the selection picks it."""
+    report = run.report
+    selected = report.is_selected(report.object_for(run, md))
+    if selected is None:
+        return False
+    if not selected:
+        return True
+    return (yield from drive(run.selection_cmd(run, [md.name], None, True)))
 
 
 def status_command(kind: str) -> CommandFn:

@@ -40,6 +40,7 @@ class Run:
     tree: Any = None  # the whole dependency tree, built once (dmsetup_tree.DepTree)
     tree_options: Any = None  # --tree's -o (dmsetup_tree.TreeOptions)
     concise_output: bool = False  # something of a --concise line has been printed
+    selection_cmd: Any = None  # with -S, the command run for each device the selection picks (CommandFn)
 
     @property
     def engine(self) -> Engine:
@@ -95,7 +96,22 @@ def set_name(run: Run, name: str, creating: bool = False) -> str | None:
     if len(name) >= DM_NAME_LEN:
         run.err(f'Name "{name}" too long.')
         return None
-    return name
+    return None if mangling_not_modelled(run, name) else name
+
+
+MANGLE_SAFE = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#+-.:=@_")
+
+
+def mangling_not_modelled(run: Run, name: str) -> bool:
+    """--manglename auto|hex on a name libdm would mangle (a character outside its udev whitelist): refused.
+
+    The lab keeps names as given (as `--manglename none` does); on whitelisted names every mode is the same.
+    """
+    mode = run.opts.get("manglename")
+    if mode is None or mode.lower() == "none" or all(ch in MANGLE_SAFE for ch in name):
+        return False
+    run.err(f'dmconsole: the lab does not mangle names (--manglename {mode}), and "{name}" would be mangled.')
+    return True
 
 
 def _name_from_path(run: Run, path: str) -> str | None:
@@ -278,6 +294,9 @@ def display_info(run: Run, md: MappedDevice | None, name: str | None = None) -> 
     if run.report is None:
         print_info(run, md, name)
         return True
+    if run.selection_cmd is not None:
+        # -v inside a command that -S picked: libdm would run that command again, and again, without end.
+        return run.report.is_selected(run.report.object_for(run, md, name)) is not None
     return run.report.add(run, md, name)
 
 

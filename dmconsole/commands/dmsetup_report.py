@@ -1,25 +1,28 @@
-"""`dmsetup info -c` (and `splitname`): dmsetup's report fields and libdm's report output.
+"""`dmsetup info -c` (and `splitname`): dmsetup's report fields, their values and names.
 
-A report is set up once per invocation (``make_report``): the fields named by
-``-o`` (``+FIELDS`` adds to the default, ``TYPE_all`` takes a whole section,
-names match without underscores and case), how they are laid out (aligned
-columns, ``--noheadings``, ``--separator``, ``--nameprefixes``). Rows are
-buffered and printed at the end, which is why errors met while building the
-rows come out before the report. An unknown field prints the field list and
-``Unrecognised field: X`` and the command does not run.
+Each field has a section (its report type), an id, a heading, a width, a
+type (string, number or size: how it is aligned, sorted and compared by
+``-S``) and a value taken from the row's object. Names match without
+underscores and in any case; ``all`` and ``SECTION_all`` name whole sections
+(``all`` alone: the sections already named, or every one). An unknown field
+prints the field list, with the ``SECTION_all`` lines (or, for ``-S``, each
+field's type). How a report is set up and printed is in ``dmsetup_reporter``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .dmsetup_common import Info, Run, device_name, info_of, read_ahead
+from .dmsetup_common import Info, Run, device_name, read_ahead
+from .dmsetup_select import NUMBER, SIZE, STRING
 from .dmsetup_tree import DepTree, deps_of
 
 if TYPE_CHECKING:
     from ..engine.device import MappedDevice
+
+STR, NUM, SIZ = STRING, NUMBER, SIZE
 
 DEFAULT_FIELDS = "name,major,minor,attr,open,segments,events,uuid"
 SPLITNAME_FIELDS = "vg_name,lv_name,lv_layer"
@@ -61,13 +64,21 @@ Value = Callable[[ReportObject], "str | None"]
 
 @dataclass(frozen=True)
 class Field:
+    """dm_report_field_type: one report field (its section, id, heading, width, type, help) and its value."""
+
     type: str
     id: str
     heading: str
     width: int
-    numeric: bool
+    kind: str  # STR, NUM or SIZ: how it is aligned, sorted and compared in a selection
     desc: str
     value: Value | None = None  # None: a statistics field (no region ever exists here, so no row is made)
+    uncomparable: bool = False  # help and ?: not allowed in a selection
+
+    @property
+    def numeric(self) -> bool:
+        """Numbers and sizes are right-aligned and sorted as numbers."""
+        return self.kind in (NUM, SIZ)
 
 
 def _info(attr: str) -> Value:
@@ -150,73 +161,73 @@ def _uuid_of(obj: ReportObject) -> str:
 
 
 _STATS = [
-    ("#Reads", 6, "read_count", "Count of reads completed."),
-    ("#RdMrgs", 7, "reads_merged_count", "Count of read requests merged."),
-    ("#RdSectors", 10, "read_sector_count", "Count of sectors read."),
-    ("AccRdTime", 11, "read_time", "Accumulated duration of all read requests (ns)."),
-    ("#Writes", 7, "write_count", "Count of writes completed."),
-    ("#WrMrgs", 7, "writes_merged_count", "Count of write requests merged."),
-    ("#WrSectors", 10, "write_sector_count", "Count of sectors written."),
-    ("AccWrTime", 11, "write_time", "Accumulated duration of all writes (ns)."),
-    ("#InProg", 7, "in_progress_count", "Count of requests currently in progress."),
-    ("IoTicks", 7, "io_ticks", "Nanoseconds spent servicing requests."),
-    ("QueueTicks", 10, "queue_ticks", "Total nanoseconds spent in queue."),
-    ("RdTicks", 7, "read_ticks", "Nanoseconds spent servicing reads."),
-    ("WrTicks", 7, "write_ticks", "Nanoseconds spent servicing writes."),
-    ("RMrg/s", 6, "reads_merged_per_sec", "Read requests merged per second."),
-    ("WMrg/s", 6, "writes_merged_per_sec", "Write requests merged per second."),
-    ("R/s", 3, "reads_per_sec", "Reads per second."),
-    ("W/s", 3, "writes_per_sec", "Writes per second."),
-    ("RSz/s", 5, "read_size_per_sec", "Size of data read per second."),
-    ("WSz/s", 5, "write_size_per_sec", "Size of data written per second."),
-    ("AvgRqSz", 7, "avg_request_size", "Average request size."),
-    ("QSize", 5, "queue_size", "Average queue size."),
-    ("AWait", 5, "await", "Averate wait time."),
-    ("RdAWait", 7, "read_await", "Averate read wait time."),
-    ("WrAWait", 7, "write_await", "Averate write wait time."),
-    ("Throughput", 10, "throughput", "Throughput."),
-    ("SvcTm", 5, "service_time", "Service time."),
-    ("Util%", 5, "util", "Utilization."),
-    ("Histogram Counts", 16, "hist_count", "Latency histogram counts."),
-    ("Histogram Counts", 16, "hist_count_bounds", "Latency histogram counts with bin boundaries."),
-    ("Histogram Counts", 16, "hist_count_ranges", "Latency histogram counts with bin ranges."),
-    ("Histogram%", 10, "hist_percent", "Relative latency histogram."),
-    ("Histogram%", 10, "hist_percent_bounds", "Relative latency histogram with bin boundaries."),
-    ("Histogram%", 10, "hist_percent_ranges", "Relative latency histogram with bin ranges."),
-    ("IntervalNs", 10, "interval_ns", "Sampling interval in nanoseconds."),
-    ("Interval", 8, "interval", "Sampling interval."),
+    ("#Reads", 6, "read_count", NUM, "Count of reads completed."),
+    ("#RdMrgs", 7, "reads_merged_count", NUM, "Count of read requests merged."),
+    ("#RdSectors", 10, "read_sector_count", NUM, "Count of sectors read."),
+    ("AccRdTime", 11, "read_time", NUM, "Accumulated duration of all read requests (ns)."),
+    ("#Writes", 7, "write_count", NUM, "Count of writes completed."),
+    ("#WrMrgs", 7, "writes_merged_count", NUM, "Count of write requests merged."),
+    ("#WrSectors", 10, "write_sector_count", NUM, "Count of sectors written."),
+    ("AccWrTime", 11, "write_time", NUM, "Accumulated duration of all writes (ns)."),
+    ("#InProg", 7, "in_progress_count", NUM, "Count of requests currently in progress."),
+    ("IoTicks", 7, "io_ticks", NUM, "Nanoseconds spent servicing requests."),
+    ("QueueTicks", 10, "queue_ticks", NUM, "Total nanoseconds spent in queue."),
+    ("RdTicks", 7, "read_ticks", NUM, "Nanoseconds spent servicing reads."),
+    ("WrTicks", 7, "write_ticks", NUM, "Nanoseconds spent servicing writes."),
+    ("RMrg/s", 6, "reads_merged_per_sec", NUM, "Read requests merged per second."),
+    ("WMrg/s", 6, "writes_merged_per_sec", NUM, "Write requests merged per second."),
+    ("R/s", 3, "reads_per_sec", NUM, "Reads per second."),
+    ("W/s", 3, "writes_per_sec", NUM, "Writes per second."),
+    ("RSz/s", 5, "read_size_per_sec", NUM, "Size of data read per second."),
+    ("WSz/s", 5, "write_size_per_sec", NUM, "Size of data written per second."),
+    ("AvgRqSz", 7, "avg_request_size", NUM, "Average request size."),
+    ("QSize", 5, "queue_size", NUM, "Average queue size."),
+    ("AWait", 5, "await", NUM, "Averate wait time."),
+    ("RdAWait", 7, "read_await", NUM, "Averate read wait time."),
+    ("WrAWait", 7, "write_await", NUM, "Averate write wait time."),
+    ("Throughput", 10, "throughput", NUM, "Throughput."),
+    ("SvcTm", 5, "service_time", NUM, "Service time."),
+    ("Util%", 5, "util", NUM, "Utilization."),
+    ("Histogram Counts", 16, "hist_count", STR, "Latency histogram counts."),
+    ("Histogram Counts", 16, "hist_count_bounds", STR, "Latency histogram counts with bin boundaries."),
+    ("Histogram Counts", 16, "hist_count_ranges", STR, "Latency histogram counts with bin ranges."),
+    ("Histogram%", 10, "hist_percent", STR, "Relative latency histogram."),
+    ("Histogram%", 10, "hist_percent_bounds", STR, "Relative latency histogram with bin boundaries."),
+    ("Histogram%", 10, "hist_percent_ranges", STR, "Relative latency histogram with bin ranges."),
+    ("IntervalNs", 10, "interval_ns", NUM, "Sampling interval in nanoseconds."),
+    ("Interval", 8, "interval", NUM, "Sampling interval."),
 ]
 _STATS_META = [
-    ("RgID", 4, "region_id", "Region ID."),
-    ("RgStart", 7, "region_start", "Region start."),
-    ("RgSize", 6, "region_len", "Region length."),
-    ("ArID", 4, "area_id", "Area ID."),
-    ("ArStart", 7, "area_start", "Area offset from start of device."),
-    ("ArSize", 6, "area_len", "Area length."),
-    ("ArOff", 5, "area_offset", "Area offset from start of region."),
-    ("#Areas", 6, "area_count", "Area count."),
-    ("GrpID", 5, "group_id", "Group ID."),
-    ("ProgID", 6, "program_id", "Program ID."),
-    ("UserData", 8, "user_data", "Auxiliary data."),
-    ("Precise", 7, "precise", "Set if nanosecond precision counters are enabled."),
-    ("#Bins", 9, "hist_bins", "The number of histogram bins configured."),
-    ("Histogram Bounds", 16, "hist_bounds", "Latency histogram bin boundaries."),
-    ("Histogram Ranges", 16, "hist_ranges", "Latency histogram bin ranges."),
-    ("Name", 16, "stats_name", "Stats name of current object."),
-    ("ObjType", 7, "obj_type", "Type of stats object being reported."),
+    ("RgID", 4, "region_id", NUM, "Region ID."),
+    ("RgStart", 7, "region_start", SIZ, "Region start."),
+    ("RgSize", 6, "region_len", SIZ, "Region length."),
+    ("ArID", 4, "area_id", NUM, "Area ID."),
+    ("ArStart", 7, "area_start", SIZ, "Area offset from start of device."),
+    ("ArSize", 6, "area_len", SIZ, "Area length."),
+    ("ArOff", 5, "area_offset", SIZ, "Area offset from start of region."),
+    ("#Areas", 6, "area_count", NUM, "Area count."),
+    ("GrpID", 5, "group_id", NUM, "Group ID."),
+    ("ProgID", 6, "program_id", STR, "Program ID."),
+    ("UserData", 8, "user_data", STR, "Auxiliary data."),
+    ("Precise", 7, "precise", STR, "Set if nanosecond precision counters are enabled."),
+    ("#Bins", 9, "hist_bins", STR, "The number of histogram bins configured."),
+    ("Histogram Bounds", 16, "hist_bounds", STR, "Latency histogram bin boundaries."),
+    ("Histogram Ranges", 16, "hist_ranges", STR, "Latency histogram bin ranges."),
+    ("Name", 16, "stats_name", STR, "Stats name of current object."),
+    ("ObjType", 7, "obj_type", STR, "Type of stats object being reported."),
 ]
 
 FIELDS: list[Field] = [
-    Field(TASK, "name", "Name", 16, False, "Name of mapped device.", _name_of),
-    Field(TASK, "mangled_name", "MangledName", 16, False, "Mangled name of mapped device.", _name_of),
-    Field(TASK, "unmangled_name", "UnmangledName", 16, False, "Unmangled name of mapped device.", _name_of),
-    Field(TASK, "uuid", "UUID", 32, False, "Unique (optional) identifier for mapped device.", _uuid_of),
+    Field(TASK, "name", "Name", 16, STR, "Name of mapped device.", _name_of),
+    Field(TASK, "mangled_name", "MangledName", 16, STR, "Mangled name of mapped device.", _name_of),
+    Field(TASK, "unmangled_name", "UnmangledName", 16, STR, "Unmangled name of mapped device.", _name_of),
+    Field(TASK, "uuid", "UUID", 32, STR, "Unique (optional) identifier for mapped device.", _uuid_of),
     Field(
         TASK,
         "mangled_uuid",
         "MangledUUID",
         32,
-        False,
+        STR,
         "Mangled unique (optional) identifier for mapped device.",
         _uuid_of,
     ),
@@ -225,19 +236,19 @@ FIELDS: list[Field] = [
         "unmangled_uuid",
         "UnmangledUUID",
         32,
-        False,
+        STR,
         "Unmangled unique (optional) identifier for mapped device.",
         _uuid_of,
     ),
-    Field(TASK, "read_ahead", "RAhead", 6, True, "Read ahead value.", _read_ahead),
-    Field(INFO, "blkdevname", "BlkDevName", 16, False, "Name of block device.", _blk_name),
-    Field(INFO, "attr", "Stat", 4, False, "(L)ive, (I)nactive, (s)uspended, (r)ead-only, read-(w)rite.", _attr),
+    Field(TASK, "read_ahead", "RAhead", 6, NUM, "Read ahead value.", _read_ahead),
+    Field(INFO, "blkdevname", "BlkDevName", 16, STR, "Name of block device.", _blk_name),
+    Field(INFO, "attr", "Stat", 4, STR, "(L)ive, (I)nactive, (s)uspended, (r)ead-only, read-(w)rite.", _attr),
     Field(
         INFO,
         "tables_loaded",
         "Tables",
         6,
-        False,
+        STR,
         "Which of the live and inactive table slots are filled.",
         _tables_loaded,
     ),
@@ -246,7 +257,7 @@ FIELDS: list[Field] = [
         "suspended",
         "Suspended",
         9,
-        False,
+        STR,
         "Whether the device is suspended.",
         lambda o: "Suspended" if o.info and o.info.suspended else "Active",
     ),
@@ -255,7 +266,7 @@ FIELDS: list[Field] = [
         "readonly",
         "Read-only",
         9,
-        False,
+        STR,
         "Whether the device is read-only or writeable.",
         lambda o: "Read-only" if o.info and o.info.read_only else "Writeable",
     ),
@@ -264,22 +275,22 @@ FIELDS: list[Field] = [
         "devno",
         "DevNo",
         5,
-        False,
+        STR,
         "Device major and minor numbers",
         lambda o: f"{o.info.major}:{o.info.minor}" if o.info else None,
     ),
-    Field(INFO, "major", "Maj", 3, True, "Block device major number.", _info("major")),
-    Field(INFO, "minor", "Min", 3, True, "Block device minor number.", _info("minor")),
-    Field(INFO, "open", "Open", 4, True, "Number of references to open device, if requested.", _info("open_count")),
-    Field(INFO, "segments", "Targ", 4, True, "Number of segments in live table, if present.", _info("target_count")),
-    Field(INFO, "events", "Event", 6, True, "Number of most recent event.", _info("event_nr")),
-    Field(DEPS, "device_count", "#Devs", 5, True, "Number of devices used by this one.", lambda o: str(len(o.deps()))),
+    Field(INFO, "major", "Maj", 3, NUM, "Block device major number.", _info("major")),
+    Field(INFO, "minor", "Min", 3, NUM, "Block device minor number.", _info("minor")),
+    Field(INFO, "open", "Open", 4, NUM, "Number of references to open device, if requested.", _info("open_count")),
+    Field(INFO, "segments", "Targ", 4, NUM, "Number of segments in live table, if present.", _info("target_count")),
+    Field(INFO, "events", "Event", 6, NUM, "Number of most recent event.", _info("event_nr")),
+    Field(DEPS, "device_count", "#Devs", 5, NUM, "Number of devices used by this one.", lambda o: str(len(o.deps()))),
     Field(
         TREE,
         "devs_used",
         "DevNamesUsed",
         16,
-        False,
+        STR,
         "List of names of mapped devices used by this one.",
         _tree_names(False),
     ),
@@ -288,7 +299,7 @@ FIELDS: list[Field] = [
         "devnos_used",
         "DevNosUsed",
         16,
-        False,
+        STR,
         "List of device numbers of devices used by this one.",
         lambda o: ",".join(f"{d.major}:{d.minor}" for d in o.deps()),
     ),
@@ -297,7 +308,7 @@ FIELDS: list[Field] = [
         "blkdevs_used",
         "BlkDevNamesUsed",
         16,
-        False,
+        STR,
         "List of names of block devices used by this one.",
         _blk_deps,
     ),
@@ -306,7 +317,7 @@ FIELDS: list[Field] = [
         "device_ref_count",
         "#Refs",
         5,
-        True,
+        NUM,
         "Number of mapped devices referencing this one.",
         lambda o: str(tree_of(o.run).num_children(o.node(), inverted=True)),
     ),
@@ -315,7 +326,7 @@ FIELDS: list[Field] = [
         "names_using_dev",
         "RefNames",
         8,
-        False,
+        STR,
         "List of names of mapped devices using this one.",
         _tree_names(True),
     ),
@@ -324,21 +335,21 @@ FIELDS: list[Field] = [
         "devnos_using_dev",
         "RefDevNos",
         9,
-        False,
+        STR,
         "List of device numbers of mapped devices using this one.",
         _tree_devnos,
     ),
-    Field(NAME, "subsystem", "Subsys", 6, False, "Userspace subsystem responsible for this device.", _split(0)),
-    Field(NAME, "vg_name", "VG", 4, False, "LVM Volume Group name.", _split(1)),
-    Field(NAME, "lv_name", "LV", 4, False, "LVM Logical Volume name.", _split(2)),
-    Field(NAME, "lv_layer", "LVLayer", 7, False, "LVM device layer.", _split(3)),
-    *(Field(STATS, fid, head, width, True, desc) for head, width, fid, desc in _STATS),
-    *(Field(STATS_META, fid, head, width, True, desc) for head, width, fid, desc in _STATS_META),
+    Field(NAME, "subsystem", "Subsys", 6, STR, "Userspace subsystem responsible for this device.", _split(0)),
+    Field(NAME, "vg_name", "VG", 4, STR, "LVM Volume Group name.", _split(1)),
+    Field(NAME, "lv_name", "LV", 4, STR, "LVM Logical Volume name.", _split(2)),
+    Field(NAME, "lv_layer", "LVLayer", 7, STR, "LVM device layer.", _split(3)),
+    *(Field(STATS, fid, head, width, kind, desc) for head, width, fid, kind, desc in _STATS),
+    *(Field(STATS_META, fid, head, width, kind, desc) for head, width, fid, kind, desc in _STATS_META),
 ]
 IMPLICIT: list[Field] = [
-    Field(SPECIAL, "selected", "Selected", 8, True, "Set if item passes selection criteria.", lambda o: "1"),
-    Field(SPECIAL, "help", "Help", 8, True, "Show help."),
-    Field(SPECIAL, "?", "Help", 8, True, "Show help."),
+    Field(SPECIAL, "selected", "Selected", 8, NUM, "Set if item passes selection criteria.", lambda o: "1"),
+    Field(SPECIAL, "help", "Help", 8, NUM, "Show help.", uncomparable=True),
+    Field(SPECIAL, "?", "Help", 8, NUM, "Show help.", uncomparable=True),
 ]
 
 
@@ -352,16 +363,16 @@ def tree_of(run: Run) -> DepTree:
 
 
 # ----------------------------------------------------------------------------- the field list
-def field_help() -> list[str]:
-    """_display_fields(rh, 1, 0): every section with its TYPE_all line, then the special fields."""
+def field_help(all_items: bool = True, types: bool = False) -> list[str]:
+    """_display_fields(): every section (with its TYPE_all line, or with each field's [type]), then the special ones."""
     width = max([len(f.id) for f in FIELDS + IMPLICIT] + [len(prefix) + 3 for _, prefix in TYPES.values()])
-    lines = _help_section(FIELDS, width)
+    lines = _help_section(FIELDS, width, all_items, types)
     lines.append(" ")
-    lines += _help_section(IMPLICIT, width)
+    lines += _help_section(IMPLICIT, width, all_items, types)
     return lines
 
 
-def _help_section(fields: list[Field], width: int) -> list[str]:
+def _help_section(fields: list[Field], width: int, all_items: bool, types: bool) -> list[str]:
     lines: list[str] = []
     last = ""
     for f in fields:
@@ -371,138 +382,105 @@ def _help_section(fields: list[Field], width: int) -> list[str]:
                 lines.append(" ")
             lines.append(f"{desc} Fields")
             lines.append("-" * (len(desc) + 7))
-            if f.type != SPECIAL:
+            if all_items and f.type != SPECIAL:
                 lines.append(f"  {prefix}all{'':<{width - 3 - len(prefix)}} - All fields in this section.")
-        lines.append(f"  {f.id:<{width}} - {f.desc}")
+        suffix = f" [{'unselectable ' if f.uncomparable else ''}{f.kind}]" if types else ""
+        lines.append(f"  {f.id:<{width}} - {f.desc}{suffix}")
         last = desc
     return lines
 
 
-def _canonical(name: str) -> str:
-    return name.replace("_", "").lower()
+# ----------------------------------------------------------------------------- field names
+ID_LEN = 32  # DM_REPORT_FIELD_TYPE_ID_LEN: a canonical name has at most 31 characters
+ALL_TYPES = 0xFFFFFFFF
+TYPE_BITS = {TASK: 0x1, INFO: 0x2, DEPS: 0x4, TREE: 0x8, NAME: 0x10, STATS: 0x20, STATS_META: 0x40, SPECIAL: 0x80000000}
+
+Err = Callable[[str], None]
 
 
-def _match(token: str) -> list[Field] | None:
-    """The fields a -o word names: a field, `all`, or a section's `PREFIX_all`."""
-    canon = _canonical(token)
+def canonical(text: str, length: int, err: Err) -> str | None:
+    """_get_canonical_field_name(): the name without underscores; too long says so (with the rest of the text)."""
+    out: list[str] = []
+    for i, ch in enumerate(text[:length]):
+        if ch == "_":
+            continue
+        if len(out) + 1 >= ID_LEN:
+            err(f"{text[i:]}: field name too long.")
+            return None
+        out.append(ch)
+    return "".join(out)
+
+
+def get_field(text: str, length: int, err: Err) -> Field | None:
+    """_get_field(): the special fields first, then the report's, by canonical name in any case."""
+    if not length:
+        return None
+    canon = canonical(text, length, err)
+    if canon is None:
+        return None
     for f in IMPLICIT + FIELDS:
-        if canon and _canonical(f.id) == canon:
-            return [f]
-    if token.lower() == "all":
-        return list(FIELDS)
-    types = {t for t, (_, prefix) in TYPES.items() if prefix and canon == prefix[:-1].replace("_", "") + "all"}
-    return [f for f in FIELDS if f.type in types] or None
+        if f.id.replace("_", "").lower() == canon.lower():
+            return f
+    return None
 
 
-def parse_fields(spec: str) -> tuple[list[Field] | None, str]:
-    """_parse_fields(): the fields in order, or None and the word that matched nothing."""
-    chosen: list[Field] = []
+def all_match(text: str, length: int, report_types: int, prefix: str, err: Err) -> int:
+    """_all_match(): the report types `all` or `PREFIX_all` stands for (0 for none)."""
+    word = text[:length]
+    unprefixed = word.lower() == "all"
+    if unprefixed and not prefix:
+        return report_types or ALL_TYPES
+    types = report_types if unprefixed else 0
+    canon = canonical(prefix if unprefixed else text, len(prefix) if unprefixed else length, err)
+    if canon is None:
+        return types
+    for type_id, (_, type_prefix) in TYPES.items():
+        stem = type_prefix[:-1]
+        if not type_prefix or canon[: len(stem)].lower() != stem.lower():
+            continue
+        rest = canon[len(stem) :]
+        if (unprefixed and not rest) or rest.lower() == "all":
+            types |= TYPE_BITS[type_id]
+    return types
+
+
+def fields_of_types(types: int) -> list[Field]:
+    """_add_all_fields(): every report field whose section is among ``types``."""
+    return [f for f in FIELDS if TYPE_BITS[f.type] & types]
+
+
+def words(spec: str) -> list[tuple[int, int]]:
+    """(start, end) of each comma-separated word: commas in a row are skipped, a trailing one leaves an empty word."""
+    found: list[tuple[int, int]] = []
     pos = 0
     while pos < len(spec):
         while pos < len(spec) and spec[pos] == ",":
             pos += 1
         end = spec.find(",", pos)
         end = len(spec) if end < 0 else end
-        found = _match(spec[pos:end])
-        if found is None:
-            return None, spec[pos:end]
-        chosen += found
+        found.append((pos, end))
         pos = end
+    return found
+
+
+def match_word(spec: str, start: int, end: int, report_types: int, prefix: str, err: Err) -> list[Field] | None:
+    """_field_match(): the fields a -o word names (a field, `all` or `PREFIX_all`), or None."""
+    f = get_field(spec[start:], end - start, err)
+    if f is not None:
+        return [f]
+    types = all_match(spec[start:], end - start, report_types, prefix, err) if end > start else 0
+    return fields_of_types(types) if types else None
+
+
+def parse_fields(spec: str, report_types: int = 0, err: Err | None = None) -> tuple[list[Field] | None, str]:
+    """_parse_fields(): the fields in order, or None and the word that matched nothing."""
+    chosen: list[Field] = []
+    for start, end in words(spec):
+        found = match_word(spec, start, end, report_types, "", err or (lambda _: None))
+        if found is None:
+            return None, spec[start:end]
+        chosen += found
     return chosen, ""
-
-
-# ----------------------------------------------------------------------------- the report
-@dataclass
-class Report:
-    fields: list[Field]
-    aligned: bool = True
-    headings: bool = True
-    separator: str = " "
-    prefixes: bool = False
-    quoted: bool = True
-    help_shown: bool = False
-    rows: list[list[str]] = field(default_factory=list)
-
-    def add(self, run: Run, md: MappedDevice, name: str | None = None) -> bool:
-        """_display_info_cols(): one row, unless a field fails (then no row, and a failure)."""
-        info = info_of(run, md, name)
-        return self.add_object(ReportObject(run, md, info, split_name(info.uuid, info.name, "-")))
-
-    def add_object(self, obj: ReportObject) -> bool:
-        if self.help_shown or any(f.type in (STATS, STATS_META) for f in self.fields):
-            return True  # help was asked for, or a statistics report with no regions: nothing to show
-        row = []
-        for f in self.fields:
-            if obj.info is None and f.type not in (NAME, SPECIAL):
-                obj.run.err(f"_do_report_object: no data assigned to field {f.id}")
-                return False
-            value = f.value(obj) if f.value is not None else None
-            if value is None:
-                obj.run.err(f"_do_report_object: report function failed for field {f.id}")
-                return False
-            row.append(value)
-        self.rows.append(row)
-        return True
-
-    def output(self, run: Run) -> None:
-        """dm_report_output(): nothing at all when there are no rows."""
-        if not self.rows:
-            return
-        widths = [max([f.width] + [len(r[i]) for r in self.rows]) for i, f in enumerate(self.fields)]
-        if self.headings:
-            run.out(self.separator.join(self._heading(f, w) for f, w in zip(self.fields, widths, strict=True)))
-        for row in self.rows:
-            cells = [self._cell(f, v, w) for f, v, w in zip(self.fields, row, widths, strict=True)]
-            run.out(self.separator.join(cells))
-        self.rows.clear()
-
-    def _heading(self, f: Field, width: int) -> str:
-        return f.heading[:width].ljust(width) if self.aligned else f.heading
-
-    def _cell(self, f: Field, value: str, width: int) -> str:
-        if self.prefixes:
-            quote = "'" if self.quoted else ""
-            return f"DM_{f.id.upper()}={quote}{value}{quote}"
-        if not self.aligned:
-            return value
-        return value.rjust(width) if f.numeric else value.ljust(width)
-
-
-def make_report(run: Run, command: str) -> Report | None:
-    """_report_init(): the layout from the switches and the fields from -o; None (after the list) if one is unknown."""
-    opts = run.opts
-    spec = SPLITNAME_FIELDS if command == "splitname" else DEFAULT_FIELDS
-    given = opts.get("options")
-    headings = not opts.has("noheadings")
-    if given is not None:
-        if "help" in given:
-            headings = False
-        spec = spec + "," + given[1:] if given.startswith("+") else given
-    fields, bad = parse_fields(spec)
-    if fields is None:
-        for line in field_help() + [" "]:
-            run.err(line)
-        run.err(f"Unrecognised field: {bad}")
-        return None
-    report = Report(fields, headings=headings, quoted=not opts.has("unquoted"))
-    _layout(run, report)
-    if any(f.type == TREE for f in fields):
-        tree_of(run)
-    if any(f.id in ("help", "?") for f in fields):
-        for line in field_help() + [" "]:
-            run.err(line)
-        report.help_shown = True
-    return report
-
-
-def _layout(run: Run, report: Report) -> None:
-    opts = run.opts
-    if opts.has("noheadings"):
-        report.separator, report.aligned = ":", False
-    if opts.has("nameprefixes"):
-        report.aligned, report.prefixes = False, True
-    if opts.get("separator") is not None:
-        report.separator, report.aligned = opts.get("separator") or "", False
 
 
 # ----------------------------------------------------------------------------- names split into components
