@@ -10,46 +10,10 @@ import hashlib
 
 import pytest
 
-from dmconsole.commands import Session
 from dmconsole.commands.dd import human_readable, parse_integer, xfer_stats
-from dmconsole.engine import Engine
 from dmconsole.engine.bio import Op
 
-
-class Lab:
-    def __init__(self):
-        self.engine = Engine(dm_major=254)
-        self.out: list[bytes] = []
-        self.err: list[bytes] = []
-        self.session = Session(self.engine, self.out.append, self.err.append, block_bound=60.0)
-
-    def run(self, line: str) -> int:
-        self.out.clear()
-        self.err.clear()
-        return self.session.run_line(line)
-
-    def ok(self, line: str) -> str:
-        status = self.run(line)
-        assert status == 0, (line, self.stderr)
-        return self.stdout
-
-    @property
-    def stdout(self) -> str:
-        return b"".join(self.out).decode("utf-8", "replace")
-
-    @property
-    def stderr(self) -> str:
-        return b"".join(self.err).decode("utf-8", "replace")
-
-    def disk(self, name: str, sector: int, nr: int = 1) -> bytes:
-        buf = bytearray(nr * 512)
-        self.engine.disks[name].store.read(sector, memoryview(buf))
-        return bytes(buf)
-
-    def klog(self) -> list[str]:
-        lines = [line.text for line in self.engine.klog.lines()]
-        self.engine.klog.clear()
-        return lines
+from .session_lab import Lab
 
 
 @pytest.fixture

@@ -4,35 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from dmconsole.commands import Session
 from dmconsole.commands.dmsetup_cli import UsageError, c_atoi, parse_options
 from dmconsole.commands.dmsetup_common import parse_table_line
 from dmconsole.commands.dmsetup_report import parse_fields, split_name
-from dmconsole.engine import Engine
+
+from .session_lab import TranscriptLab as Lab
 
 HEADER = "Name             Maj Min Stat Open Targ Event  UUID                            "
-
-
-class Lab:
-    """A session whose stdout and stderr land, in order, in one transcript (as the oracle records them)."""
-
-    def __init__(self, disks: int = 4):
-        self.engine = Engine(dm_major=254)
-        self.chunks: list[bytes] = []
-        self.session = Session(self.engine, self.chunks.append, self.chunks.append, block_bound=30.0)
-        assert self.run(f"modprobe brd rd_nr={disks} rd_size=16384") == 0
-
-    def run(self, line: str) -> int:
-        self.chunks.clear()
-        return self.session.run_line(line)
-
-    @property
-    def text(self) -> str:
-        return b"".join(self.chunks).decode()
-
-    @property
-    def lines(self) -> list[str]:
-        return self.text.splitlines()
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ import pytest
 from dmconsole.commands.dmsetup_cli import cookie_value, units_factor
 from dmconsole.commands.dmsetup_regex import DmRegex
 from dmconsole.commands.dmsetup_report import field_help
-from tests.commands.test_dmsetup import Lab
+
+from .session_lab import TranscriptLab as Lab
 
 HEADER = "Name             Maj Min Stat Open Targ Event  UUID                            "
 

@@ -2,29 +2,7 @@
 
 from __future__ import annotations
 
-from dmconsole.commands import Session
-from dmconsole.engine import Engine
-
-
-class Lab:
-    def __init__(self):
-        self.engine = Engine()
-        self.out: list[bytes] = []
-        self.err: list[bytes] = []
-        self.session = Session(self.engine, self.out.append, self.err.append, block_bound=60.0)
-
-    def run(self, line: str) -> int:
-        self.out.clear()
-        self.err.clear()
-        return self.session.run_line(line)
-
-    @property
-    def stdout(self) -> str:
-        return b"".join(self.out).decode()
-
-    @property
-    def stderr(self) -> str:
-        return b"".join(self.err).decode()
+from .session_lab import Lab
 
 
 def lab_with_linear(size: int = 1024) -> Lab:
