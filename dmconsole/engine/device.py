@@ -71,7 +71,8 @@ class MappedDevice:
         self.inactive: Table | None = None
         # DM_DEV_CREATE leaves a device active with no table: I/O waits for one, and resume does nothing.
         self.suspended = False
-        self.queue_set_up = False  # md->type: fixed by the first table load, which also adds the gendisk
+        # md->type is fixed by the first table load, whose queue setup adds the gendisk (/dev/dm-N, maj:min opens)
+        self.disk_added = False
         self.node_exists = False  # /dev/mapper/NAME: made at the first table load or resume
         self.noflush_suspend = False
         self.read_only = False
@@ -104,11 +105,6 @@ class MappedDevice:
     @property
     def io_opt_sectors(self) -> int:
         return self.queue_io_opt
-
-    @property
-    def disk_added(self) -> bool:
-        """The gendisk (/dev/dm-N, maj:min opens) exists only once a table has set the queue up."""
-        return self.queue_set_up
 
     @property
     def blocks_io(self) -> bool:

@@ -343,14 +343,14 @@ class Engine:
         """DM_TABLE_LOAD: build the table into the inactive slot, replacing any staged one."""
         md = self.get_md(name)
         table = self.build_table(md, lines, read_only)
-        if not md.queue_set_up:
+        if not md.disk_added:
             # The first table fixes md->type and sets the queue up, which adds the gendisk.
             if self._check_device_areas(md, table):
                 table.destroy()
                 self.klog.log("device-mapper: core: Cannot calculate initial queue limits")
                 self.klog.log("device-mapper: ioctl: unable to set up device queue for new table.")
                 raise DMError(EINVAL)
-            md.queue_set_up = md.node_exists = True
+            md.disk_added = md.node_exists = True
         old, md.inactive = md.inactive, table
         if old is not None:
             old.destroy()
@@ -434,9 +434,8 @@ class Engine:
             for dev, start, length in target.iterate_devices():
                 size = dev.size_sectors
                 if size and (start >= size or start + length > size):
-                    bdev = dev.kernel_name if dev.kind == "dm" else dev.name
                     self.klog.log(
-                        f"device-mapper: table: {md.devno}: {bdev} too small for target: "
+                        f"device-mapper: table: {md.devno}: {dev.kernel_name} too small for target: "
                         f"start={start}, len={length}, dev_size={size}"
                     )
                     return True
