@@ -773,7 +773,7 @@ class _DD:
                 self.release()
 
     def hold(self, dev) -> None:
-        dev.user_opens += 1
+        self.engine.hold_bdev(dev)
         self.opened.append(dev)
 
     def release(self) -> None:

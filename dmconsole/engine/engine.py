@@ -474,6 +474,10 @@ class Engine:
             self.klog.log(f"device-mapper: ioctl: remove_all left {left} open device(s)")
         return left
 
+    def hold_bdev(self, dev) -> None:
+        """A user's open of a block device found by open_bdev(): it counts until close_bdev()."""
+        dev.user_opens += 1
+
     def close_bdev(self, dev) -> None:
         """A user's close of a block device (dm_blk_close: a deferred remove may now happen)."""
         dev.user_opens -= 1

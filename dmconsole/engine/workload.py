@@ -145,7 +145,7 @@ class Workload:
     def start(self) -> None:
         self.state = "running"
         self.started_at = self.engine.clock.now
-        self.dev.user_opens += 1
+        self.engine.hold_bdev(self.dev)
         self._holding = True
         self._schedule(1)
         self.engine.note("state", self._dev_name(), f"io {self.name}: started ({self.describe()})")
@@ -341,7 +341,7 @@ class Workload:
         report = VerifyReport()
         blocks = sorted(b for b, g in self.acked.items() if g > 0)
         report.checked = len(blocks)
-        dev.user_opens += 1
+        self.engine.hold_bdev(dev)
         try:
             for at in range(0, len(blocks), VERIFY_BATCH):
                 batch = blocks[at : at + VERIFY_BATCH]
