@@ -28,35 +28,32 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--advance", type=float, default=0.0, help="lab seconds to let pass afterwards")
     args = parser.parse_args(argv)
 
+    if args.cmd in ("run", "load-stack", "repl"):
+        from .commands.build import StackError, build_lab
+
+        stack = args.file if args.cmd == "load-stack" else args.stack
+        try:
+            lab = build_lab(stack)
+        except StackError as err:
+            print(f"dmconsole: {stack}: {err}", file=sys.stderr)
+            return 2
     if args.cmd == "run":
         from .commands.runner import run_script
-        from .engine import Engine
 
-        engine = Engine()
-        if args.stack:
-            status = _load_stack(engine, args.stack)
-            if status:
-                return status
         text = sys.stdin.read() if args.file == "-" else _read(args.file)
         if text is None:
             return 2
-        return run_script(text.splitlines(), engine, keep_going=args.keep_going, echo=args.echo)
+        return run_script(text.splitlines(), lab, keep_going=args.keep_going, echo=args.echo)
     if args.cmd == "repl":
         from .repl import main as repl_main
 
-        return repl_main(stack=args.stack, keep_going=args.keep_going)
+        return repl_main(lab, keep_going=args.keep_going)
     if args.cmd == "load-stack":
-        from .engine import Engine
-
-        engine = Engine()
-        status = _load_stack(engine, args.file)
-        if status:
-            return status
         if args.advance:
-            engine.advance(args.advance)
+            lab.engine.advance(args.advance)
         from .commands.runner import run_script
 
-        return run_script(["dmsetup ls --tree", "dmsetup table", "dmsetup status"], engine)
+        return run_script(["dmsetup ls --tree", "dmsetup table", "dmsetup status"], lab)
     from .tui import run_console
 
     return run_console(stack=getattr(args, "stack", None), speed=getattr(args, "speed", 1.0),
@@ -70,14 +67,3 @@ def _read(path: str) -> str | None:
     except OSError as err:
         print(f"dmconsole: {path}: {err.strerror}", file=sys.stderr)
         return None
-
-
-def _load_stack(engine, path: str) -> int:
-    from .stack import StackError, load_stack_file
-
-    try:
-        load_stack_file(engine, path)
-    except StackError as err:
-        print(f"dmconsole: {path}: {err}", file=sys.stderr)
-        return 2
-    return 0

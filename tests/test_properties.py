@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from dmconsole.commands import Session
 from dmconsole.commands.dmsetup import COMMANDS
-from dmconsole.commands.dmsetup_cli import usage_text
+from dmconsole.commands.dmsetup.cli import usage_text
 from dmconsole.engine import Engine
+from dmconsole.lab import Lab
 
 INTERNAL_ERROR = 70
 TARGET_TYPES = ["linear", "striped", "zero", "error", "delay", "flakey", "dust", "nosuch", "thin-pool"]
@@ -59,10 +60,11 @@ def allowed(line: str) -> bool:
 
 
 def lab() -> tuple[Engine, Session, list[bytes], list[bytes]]:
-    engine = Engine()
+    handle = Lab()
+    engine = handle.engine
     out: list[bytes] = []
     err: list[bytes] = []
-    session = Session(engine, out.append, err.append, block_bound=5.0)
+    session = Session(handle, out.append, err.append, block_bound=5.0)
     for line in (
         "modprobe brd rd_nr=2 rd_size=1024",
         "disk create sdb 1M --write-cache",
@@ -76,7 +78,7 @@ def lab() -> tuple[Engine, Session, list[bytes], list[bytes]]:
 
 def state(engine: Engine):
     """Everything a rejected command must leave as it was."""
-    snap = engine.make_snapshot()
+    snap = engine.make_view()
     return [
         (d.name, d.devno, d.suspended, d.read_only, d.event_nr, d.size, d.live, d.has_inactive) for d in snap.devices
     ]
@@ -109,7 +111,7 @@ def test_malformed_tables_are_rejected_cleanly(table):
     status = session.run_line(f"dmsetup create fresh --table {quote(table)}")
     assert status != INTERNAL_ERROR
     if status:
-        assert "fresh" not in engine.devices  # a failed create leaves no device behind
+        assert "fresh" not in engine.dm.devices  # a failed create leaves no device behind
         for line in b"".join(err).decode().splitlines():
             assert allowed(line), line
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from dmconsole.engine import Engine
-from dmconsole.stack import StackError, find_sample, load_stack, load_stack_file, stack_lines
+from dmconsole.commands.build import build_lab, load_stack
+from dmconsole.lab import Lab
+from dmconsole.lab.stack import StackError, find_sample, stack_lines
 
 
 def test_a_stack_is_built_in_order_through_the_command_language():
@@ -50,15 +51,15 @@ def test_malformed_stacks_are_refused(spec, error):
 
 
 def test_the_first_failing_command_stops_the_build_with_its_error():
-    engine = Engine()
+    lab = Lab()
     with pytest.raises(StackError) as info:
-        load_stack(engine, {"devices": [{"name": "a", "table": "0 100 zero"}, {"name": "b", "table": "0 100 frob"}]})
+        load_stack(lab, {"devices": [{"name": "a", "table": "0 100 zero"}, {"name": "b", "table": "0 100 frob"}]})
     assert str(info.value).startswith("`dmsetup create b --table '0 100 frob'` failed: device-mapper: reload ioctl")
-    assert list(engine.devices) == ["a"]
+    assert [d.name for d in lab.view().devices] == ["a"]
 
 
 @pytest.mark.parametrize("name", ["demo.yaml", "faults.yaml"])
 def test_the_sample_stacks_build(name):
-    engine = Engine()
-    load_stack_file(engine, find_sample(name))
-    assert engine.devices and all(not md.suspended and md.live for md in engine.devices.values())
+    lab = build_lab(str(find_sample(name)))
+    devices = lab.view().devices
+    assert devices and all(not dev.suspended and dev.live for dev in devices)

@@ -1,6 +1,7 @@
-"""The command language: one registry, a shell subset, dmsetup, dd, blockdev and the lab commands."""
+"""The command language: one registry, one resolver, the shell subset, dmsetup, the standard tools and the
+lab's own commands."""
 
-from . import dd, dmsetup, io, lab, resize  # noqa: F401 - register their commands
+from . import builtins, coreutils, dmsetup, io, lab, resize  # noqa: F401 - register their commands
 from .registry import REGISTRY, Command, commands
 from .session import Session
 

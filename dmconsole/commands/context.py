@@ -1,4 +1,4 @@
-"""What a command handler gets: the engine, its session, stdin, and its output streams."""
+"""What a command handler gets: its session (and through it the lab), stdin, and its output streams."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..engine import Engine
+    from ..lab import Lab
     from .session import Session
 
 Sink = Callable[[bytes], None]
@@ -16,16 +17,20 @@ class Context:
     def __init__(self, session: Session, stdin: bytes, stdout: Sink, stderr: Sink, argv0: str):
         self.session = session
         self.stdin = stdin
-        self._stdout = stdout
-        self._stderr = stderr
+        self.stdout = stdout
+        self.stderr = stderr
         self.argv0 = argv0
 
     @property
+    def lab(self) -> Lab:
+        return self.session.lab
+
+    @property
     def engine(self) -> Engine:
-        return self.session.engine
+        return self.session.lab.engine
 
     def write(self, data: bytes | str) -> None:
-        self._stdout(data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data)
+        self.stdout(data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data)
 
     def out(self, text: str = "") -> None:
         """A line on stdout."""
@@ -33,4 +38,8 @@ class Context:
 
     def err(self, text: str) -> None:
         """A line on stderr."""
-        self._stderr((text + "\n").encode("utf-8", "surrogateescape"))
+        self.stderr((text + "\n").encode("utf-8", "surrogateescape"))
+
+    def raw_err(self, text: str) -> None:
+        """Text on stderr, as it is."""
+        self.stderr(text.encode("utf-8", "surrogateescape"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..engine.workload import MODES, PATTERNS, WorkloadError, start_workload, stop_workload
+from ..lab.workload import MODES, PATTERNS, WorkloadError
 from .context import Context
 from .registry import BLOCKDEV, Arg, command
 from .sizes import parse_size
@@ -26,7 +26,7 @@ def io_usage(ctx: Context, argv: list[str]) -> int:
 
 
 def _workload_names(ctx: Context) -> list[str]:
-    return sorted(ctx.engine.workloads)
+    return sorted(ctx.lab.workloads.names())
 
 
 @command("io start", "Start an I/O workload with self-verifying data on a device (runs on the lab clock)",
@@ -88,7 +88,7 @@ def io_start(ctx: Context, argv: list[str]) -> int:
             options["span"] = span
         if "--qd" in values:
             options["qd"] = _integer(values["--qd"], "queue depth")
-        workload = start_workload(ctx.engine, name, path, **options)
+        workload = ctx.lab.workloads.start(name, path, **options)
     except WorkloadError as err:
         ctx.err(f"io start: {err}")
         return 1
@@ -119,7 +119,7 @@ def io_stop(ctx: Context, argv: list[str]) -> int:
         ctx.err("usage: io stop NAME")
         return 1
     try:
-        stop_workload(ctx.engine, argv[0])
+        ctx.lab.workloads.stop(argv[0])
     except WorkloadError as err:
         ctx.err(f"io stop: {err}")
         return 1
@@ -131,7 +131,7 @@ def io_ls(ctx: Context, argv: list[str]) -> int:
     if argv:
         ctx.err("usage: io ls")
         return 1
-    workloads = [ctx.engine.workloads[name] for name in _workload_names(ctx)]
+    workloads = [ctx.lab.workloads.by_name[name] for name in _workload_names(ctx)]
     if not workloads:
         ctx.out("No workloads")
         return 0
@@ -155,13 +155,13 @@ def io_verify(ctx: Context, argv: list[str]):
         ctx.err("usage: io verify NAME [DEVICE]")
         return 1
     name = argv[0]
-    workload = ctx.engine.workloads.get(name)
+    workload = ctx.lab.workloads.get(name)
     if workload is None:
         ctx.err(f"io verify: no workload '{name}'")
         return 1
     # The device at the path now: a stack removed and built again is checked where it is.
     path = argv[1] if len(argv) == 2 else workload.path
-    dev = ctx.engine.lookup_path(path) if path.startswith("/dev/") else None
+    dev = ctx.engine.block.lookup(path) if path.startswith("/dev/") else None
     if dev is None:
         ctx.err(f"io verify: cannot open '{path}': No such file or directory")
         return 1

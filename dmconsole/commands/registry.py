@@ -1,4 +1,7 @@
-"""The one command registry: every front end (palette, REPL completer, help, scripts) is generated from it."""
+"""The one command registry: every front end (palette, REPL completer, help, scripts) is generated from it.
+
+Command lines are resolved to these commands by ``commands/resolver.py``.
+"""
 
 from __future__ import annotations
 
@@ -70,8 +73,11 @@ def command(
     return wrap
 
 
-def resolve(words: list[str]) -> tuple[Command | None, list[str]]:
-    """The longest registered command that ``words`` starts with, and the rest of the words."""
+def longest_match(words: list[str]) -> tuple[Command | None, list[str]]:
+    """The longest registered command that ``words`` starts with, and the rest of the words.
+
+    Only the resolver (``commands/resolver.py``) calls this: it also knows dmsetup's words.
+    """
     for n in range(min(3, len(words)), 0, -1):
         cmd = REGISTRY.get(" ".join(words[:n]))
         if cmd is not None:

@@ -3,7 +3,8 @@ the last target's length changed, then suspend and resume; undone on any failure
 
 from __future__ import annotations
 
-from ..engine.errors import DMError, strerror
+from ..engine.core.errno import DMError, strerror
+from ..engine.dm.ioctl import TableRow
 from .context import Context
 from .registry import DEVICE, Arg, command
 from .sizes import parse_size
@@ -21,9 +22,13 @@ def resize(ctx: Context, argv: list[str]):
     if len(argv) != 2:
         ctx.err("usage: resize DEVICE SIZE|+SIZE|-SIZE")
         return 1
-    engine = ctx.engine
-    md = engine.find_md(argv[0])
-    if md is None or md.live is None:
+    dm = ctx.engine.dm
+    name = argv[0].removeprefix("/dev/mapper/")
+    try:
+        info, rows = dm.table_status(name)
+    except DMError:
+        info, rows = None, []
+    if info is None or not info.live_table:
         ctx.err(f"resize: {argv[0]}: no such active device")
         return 1
     text = argv[1]
@@ -32,40 +37,34 @@ def resize(ctx: Context, argv: list[str]):
     if amount is None:
         ctx.err(f"resize: invalid size '{text}'")
         return 1
-    old_size = md.size_sectors
+    old_size = sum(row.length for row in rows)
     new_size = old_size + amount if sign == "+" else old_size - amount if sign == "-" else amount
-    rows = engine.table_lines(md)
-    start, length, ttype, params = rows[-1]
-    if new_size <= start:
-        ctx.err(f"resize: {md.name}: {new_size} sectors would remove the last target (it starts at {start})")
+    last = rows[-1]
+    if new_size <= last.start:
+        ctx.err(f"resize: {name}: {new_size} sectors would remove the last target (it starts at {last.start})")
         return 1
-    rows[-1] = (start, new_size - start, ttype, params)
-    was_suspended = md.suspended
-    had_inactive = md.inactive is not None
-    if had_inactive:
-        ctx.err(f"resize: {md.name} has an inactive table already; resume or clear it first")
+    if info.inactive_table:
+        ctx.err(f"resize: {name} has an inactive table already; resume or clear it first")
         return 1
+    old_rows = [(row.start, row.length, row.type, row.params) for row in rows]
+    new_rows = old_rows[:-1] + [_resized(last, new_size)]
     try:
-        engine.table_load(md.name, rows, md.read_only)
+        dm.table_load(name, new_rows, info.read_only)
     except DMError as err:
-        ctx.err(f"resize: {md.name}: the new table was refused: {strerror(err.errno)} (see dmesg)")
+        ctx.err(f"resize: {name}: the new table was refused: {strerror(err.errno)} (see dmesg)")
         return 1
     try:
-        yield from engine.dev_resume(md.name)
+        yield from dm.dev_resume(name)
     except DMError as err:
         # Put the old table back so nothing is left half-changed or suspended.
-        ctx.err(f"resize: {md.name}: resume failed: {strerror(err.errno)} (see dmesg); old table restored")
-        engine.table_load(md.name, engine_rows_before(rows, length, start), md.read_only)
-        if not was_suspended:
-            yield from engine.dev_resume(md.name)
+        ctx.err(f"resize: {name}: resume failed: {strerror(err.errno)} (see dmesg); old table restored")
+        dm.table_load(name, old_rows, info.read_only)
+        if not info.suspended:
+            yield from dm.dev_resume(name)
         return 1
-    ctx.out(f"{md.name}: {old_size} -> {new_size} sectors")
+    ctx.out(f"{name}: {old_size} -> {new_size} sectors")
     return 0
 
 
-def engine_rows_before(rows, old_length: int, start: int):
-    """The table rows as they were before the last target's length changed."""
-    restored = list(rows)
-    _, _, ttype, params = restored[-1]
-    restored[-1] = (start, old_length, ttype, params)
-    return restored
+def _resized(row: TableRow, new_size: int) -> tuple[int, int, str, str]:
+    return row.start, new_size - row.start, row.type, row.params

@@ -5,13 +5,13 @@ from __future__ import annotations
 import sys
 from typing import IO
 
-from ..engine import Engine
+from ..lab import Lab
 from .session import Session
 
 
 def run_script(
     lines: list[str],
-    engine: Engine | None = None,
+    lab: Lab | None = None,
     *,
     keep_going: bool = False,
     stdout: IO[bytes] | None = None,
@@ -33,7 +33,7 @@ def run_script(
         err.write(data)
         err.flush()
 
-    session = Session(engine or Engine(), write_out, write_err)
+    session = Session(lab or Lab(), write_out, write_err)
     first_failure = 0
     for line in lines:
         if not line.strip() or line.lstrip().startswith("#"):

@@ -6,35 +6,16 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..engine import Engine
-from ..engine.tasks import Task, TaskGen, Until
-from . import registry
+from ..engine.core.waits import AnyOf, Sleep, Task, TaskGen, WaitQueue
+from ..lab import Lab
 from .context import Context
+from .resolver import resolve
 from .shell import Pipeline, ShellSyntaxError, parse
 
 Sink = Callable[[bytes], None]
 
-# Words that are dmsetup subcommands when typed without `dmsetup`.
-DMSETUP_WORDS = {
-    "create",
-    "remove",
-    "remove_all",
-    "suspend",
-    "resume",
-    "load",
-    "reload",
-    "clear",
-    "rename",
-    "message",
-    "status",
-    "table",
-    "info",
-    "ls",
-    "deps",
-    "targets",
-    "version",
-    "mknodes",
-}
+# A background job starts once the shell has moved on: at the next command, or once any lab time has passed.
+_JOB_START_DELAY = 1e-9
 
 
 @dataclass
@@ -49,11 +30,11 @@ class Job:
 
 
 class Session:
-    """Executes the command language against one engine."""
+    """Executes the command language against one lab."""
 
     def __init__(
         self,
-        engine: Engine,
+        lab: Lab,
         stdout: Sink,
         stderr: Sink,
         *,
@@ -61,7 +42,8 @@ class Session:
         assume_yes: bool = True,
         block_bound: float = 600.0,
     ):
-        self.engine = engine
+        self.lab = lab
+        self.engine = lab.engine
         self.stdout = stdout
         self.stderr = stderr
         self.interactive = interactive
@@ -70,6 +52,7 @@ class Session:
         self.jobs: list[Job] = []
         self._job_numbers = 0
         self._lines_started = 0
+        self._line_started = WaitQueue()
         self.last_status = 0
 
     # ------------------------------------------------------------------ entry points
@@ -81,6 +64,7 @@ class Session:
             self.stderr(f"dmconsole: {exc}\n".encode())
             return 2
         self._lines_started += 1
+        self._line_started.wake_up()
         if pipeline is None:
             return 0
         if pipeline.background:
@@ -95,8 +79,9 @@ class Session:
     def _background(self, pipeline: Pipeline) -> TaskGen:
         """A job gets going once the shell has moved on, as a forked process does: after the
         next command has started, or once lab time has passed."""
-        line, now = self._lines_started, self.engine.clock.now
-        yield Until(lambda: self._lines_started > line or self.engine.clock.now > now, "its turn to run")
+        line, clock = self._lines_started, self.engine.clock
+        yield AnyOf(self._line_started.wait_event(lambda: self._lines_started > line, "its turn to run"),
+                    Sleep(clock, clock.now + _JOB_START_DELAY))
         return (yield from self.run_pipeline(pipeline))
 
     def run_line(self, line: str) -> int:
@@ -131,7 +116,8 @@ class Session:
 
     def run_argv(self, argv: list[str], stdin: bytes, stdout: Sink, stderr: Sink) -> TaskGen:
         """Resolve and run one command; nothing a handler raises escapes."""
-        cmd, rest = self.resolve(argv)
+        resolved = resolve(argv)
+        cmd, rest = resolved.command, resolved.args
         if cmd is None:
             stderr(f"dmconsole: {argv[0]}: command not found\n".encode())
             return 127
@@ -146,13 +132,6 @@ class Session:
                 stderr(traceback.format_exc().encode())
             return 70
         return int(result or 0)
-
-    def resolve(self, argv: list[str]) -> tuple[registry.Command | None, list[str]]:
-        if argv[0] in DMSETUP_WORDS or (argv[0] == "wait" and len(argv) > 1):
-            argv = ["dmsetup"] + argv
-        if argv[0] == "dmsetup":
-            return registry.REGISTRY["dmsetup"], argv[1:]
-        return registry.resolve(argv)
 
     # ------------------------------------------------------------------ jobs
     def running_jobs(self) -> list[Job]:

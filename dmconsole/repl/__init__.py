@@ -7,29 +7,20 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from ..commands import Session
 from ..commands.runner import run_script
-from ..engine import Engine
+from ..lab import Lab
 from .completion import CommandCompleter
 
 PROMPT = "dmconsole> "
 
 
-def main(stack: str | None = None, keep_going: bool = False) -> int:
-    engine = Engine()
-    if stack:
-        from ..stack import StackError, load_stack_file
-
-        try:
-            load_stack_file(engine, stack)
-        except StackError as err:
-            print(f"dmconsole: {stack}: {err}", file=sys.stderr)
-            return 2
+def main(lab: Lab, keep_going: bool = False) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         # A pipe or a file: run it as a script, no prompt (prompt_toolkit #502).
-        return run_script(sys.stdin.read().splitlines(), engine, keep_going=keep_going)
-    return interactive(engine)
+        return run_script(sys.stdin.read().splitlines(), lab, keep_going=keep_going)
+    return interactive(lab)
 
 
-def interactive(engine: Engine, input=None, output=None, history=None) -> int:
+def interactive(lab: Lab, input=None, output=None, history=None) -> int:
     """The prompt: the engine runs on real time in its thread while you type."""
     from prompt_toolkit import PromptSession
     from prompt_toolkit.history import FileHistory, InMemoryHistory
@@ -50,16 +41,16 @@ def interactive(engine: Engine, input=None, output=None, history=None) -> int:
             history = FileHistory(os.path.expanduser("~/.dmconsole_history"))
         except OSError:
             history = InMemoryHistory()
-    session = Session(engine, write_out, write_err, interactive=True)
+    session = Session(lab, write_out, write_err, interactive=True)
     prompt = PromptSession(
         PROMPT,
-        completer=CommandCompleter(engine.snapshot),
+        completer=CommandCompleter(lab.view),
         history=history,
         input=input,
         output=output,
         complete_while_typing=False,
     )
-    engine.start(1.0)
+    lab.start(1.0)
     status = 0
     try:
         with patch_stdout(raw=True):
@@ -72,7 +63,7 @@ def interactive(engine: Engine, input=None, output=None, history=None) -> int:
                     break
                 if line.strip() in ("exit", "quit"):
                     break
-                future = engine.submit_call(lambda line=line: session.execute(line))
+                future = lab.submit_call(lambda line=line: session.execute(line))
                 try:
                     status = future.result(timeout=None)
                 except KeyboardInterrupt:
@@ -80,5 +71,5 @@ def interactive(engine: Engine, input=None, output=None, history=None) -> int:
                 except FutureTimeout:
                     pass
     finally:
-        engine.stop()
+        lab.stop()
     return status

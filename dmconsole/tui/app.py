@@ -1,10 +1,9 @@
 """The dmconsole Textual app: the stack live, and every action through the command language.
 
-The app reads the engine only through ``engine.snapshot()`` (frozen views) and
-changes it only by running command lines in a Session on the engine thread
-(``CommandRunner``). A timer polls the snapshot; tests build the app over a
-stepped engine with no thread and no timer, and call ``refresh_from_engine()``
-themselves.
+The app reads the lab only through ``lab.view()`` (frozen views) and changes it
+only by running command lines in a Session on the engine thread
+(``CommandRunner``). A timer polls the view; tests build the app over a stepped
+lab with no thread and no timer, and call ``refresh_from_engine()`` themselves.
 """
 
 from __future__ import annotations
@@ -19,9 +18,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Tree
 
-from ..commands.messages import message_words
 from ..commands.session import Session
 from ..commands.shell import ShellSyntaxError, parse, quote
+from ..lab import Lab
 from .palette import DeviceCommands, PaletteEntry
 from .runner import CommandRunner, Finished, Output, destructive_commands
 from .screens import ConfirmScreen, HelpScreen, MessageScreen
@@ -58,17 +57,17 @@ class DmConsoleApp(App[int]):
         Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, engine: Any, session: Session | None = None, poll_interval: float | None = 0.1,
+    def __init__(self, lab: Lab, session: Session | None = None, poll_interval: float | None = 0.1,
                  start_engine: bool = True, *, speed: float = 1.0, theme: str | None = None,
                  subtitle: str = "", notices: list[str] | None = None):
         super().__init__()
-        self.engine = engine
-        self.runner = CommandRunner(engine, session)
+        self.lab = lab
+        self.runner = CommandRunner(lab, session)
         self.poll_interval = poll_interval
         self.start_engine = start_engine
         self.initial_speed = speed
         self.sub_title = subtitle
-        self.last_snapshot = None
+        self.last_view = None
         self.selected: tuple[str, str] | None = None  # ("dm" | "disk", name)
         self._shown_seq = -1
         self._started = False
@@ -97,7 +96,7 @@ class DmConsoleApp(App[int]):
         with Horizontal(id="bottom"):
             yield EventLog(id="events")
             yield OutputLog(id="output")
-        yield CommandLine(self._object_names, self._message_words, id="command")
+        yield CommandLine(lambda: self.last_view, id="command")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -108,7 +107,7 @@ class DmConsoleApp(App[int]):
         self.query_one("#command").display = False
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         if self.start_engine:
-            self.engine.start(self.initial_speed)
+            self.lab.start(self.initial_speed)
             self._started = True
         self.refresh_from_engine()
         if self.poll_interval:
@@ -118,7 +117,7 @@ class DmConsoleApp(App[int]):
 
     def on_unmount(self) -> None:
         if self._started:
-            self.engine.stop()
+            self.lab.stop()
             self._started = False
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
@@ -130,12 +129,12 @@ class DmConsoleApp(App[int]):
 
     # ------------------------------------------------------------------ the poll
     def refresh_from_engine(self, force: bool = False) -> None:
-        """Read the latest snapshot and the commands' output into the widgets (the poll timer calls this)."""
-        snap = self.engine.snapshot()
+        """Read the latest view and the commands' output into the widgets (the poll timer calls this)."""
+        snap = self.lab.view()
         items = self.runner.drain()
         if snap is None:
             return
-        self.last_snapshot = snap
+        self.last_view = snap
         for field, value in list(self._pending_clock.items()):
             if getattr(snap, field) == value or not self.runner.running:
                 del self._pending_clock[field]
@@ -145,7 +144,7 @@ class DmConsoleApp(App[int]):
                 self._show_snapshot(snap, force)
             if items:
                 self._show_output(items)
-            self.query_one(StatusBar).show(snap, len(self.runner.running), not self.engine.threaded)
+            self.query_one(StatusBar).show(snap, len(self.runner.running), not self.lab.threaded)
 
     def _show_snapshot(self, snap, force: bool) -> None:
         table = self.query_one(DeviceTable)
@@ -184,17 +183,6 @@ class DmConsoleApp(App[int]):
             elif item.status:
                 log.status(f"[exit {item.status}]")
 
-    def _object_names(self) -> list[str]:
-        snap = self.last_snapshot
-        if snap is None:
-            return []
-        return [d.name for d in snap.devices] + [d.name for d in snap.disks]
-
-    def _message_words(self, device: str, sector: int | None) -> list[str]:
-        snap = self.last_snapshot
-        dev = snap.device(device) if snap is not None else None
-        return message_words(dev, sector) if dev is not None else []
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # + and - are typed on the command line: hide "Faster"/"Slower" from the footer while it has the focus
         # (Textual cannot tell that an Input takes them: they have no character in its key table).
@@ -207,7 +195,7 @@ class DmConsoleApp(App[int]):
         """Run one command line through the session on the engine thread; output goes to the Output pane."""
         self.query_one(OutputLog).command(line)
         run_id = self.runner.run(line)
-        if not self.engine.threaded:
+        if not self.lab.threaded:
             self.refresh_from_engine()
         return run_id
 
@@ -227,8 +215,8 @@ class DmConsoleApp(App[int]):
         self.push_screen(ConfirmScreen(line, summaries, self._impact(line)), answered)
 
     def _impact(self, line: str) -> list[str]:
-        """What the objects a line names are doing now: open counts and users, from the snapshot."""
-        snap = self.last_snapshot
+        """What the objects a line names are doing now: open counts and users, from the view."""
+        snap = self.last_view
         if snap is None:
             return []
         try:
@@ -256,7 +244,7 @@ class DmConsoleApp(App[int]):
         if entry.subject is not None:
             self.select(entry.subject)
         message = entry.message
-        also = [f"{message.title}: {message.hint.help}"] if message is not None and message.destructive else []
+        also = [f"{message.title}: {message.help}"] if message is not None and message.destructive else []
         if message is not None and message.needs_args:
 
             def answered(args: str | None) -> None:
@@ -296,8 +284,8 @@ class DmConsoleApp(App[int]):
         if key == self.selected:
             return
         self.selected = key
-        if self.last_snapshot is not None:
-            self.query_one(DetailPane).show(self.last_snapshot, *key)
+        if self.last_view is not None:
+            self.query_one(DetailPane).show(self.last_view, *key)
 
     def select(self, key: tuple[str, str]) -> None:
         """Select a device or disk everywhere: table cursor, tree cursor, detail pane."""
@@ -361,7 +349,7 @@ class DmConsoleApp(App[int]):
         """The clock's speed or paused state, counting keys pressed faster than the engine answers."""
         if field in self._pending_clock:
             return self._pending_clock[field]
-        snap = self.last_snapshot
+        snap = self.last_view
         if snap is None:
             return 1.0 if field == "speed" else False
         return getattr(snap, field)

@@ -26,7 +26,7 @@ from ..commands.messages import DeviceMessage, accepts_messages, device_messages
 from ..commands.shell import quote
 
 if TYPE_CHECKING:
-    from ..engine.snapshot import DeviceView, EngineSnapshot
+    from ..engine.views import DeviceView, EngineView
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def _prefill_rest(cmd: registry.Command, dev: DeviceView | None, head: str) -> s
     return " ".join(words) + " "
 
 
-def palette_entries(snapshot: EngineSnapshot) -> list[PaletteEntry]:
+def palette_entries(view: EngineView) -> list[PaletteEntry]:
     """The palette's entries for the current stack."""
     entries: list[PaletteEntry] = []
     for cmd in registry.commands():
@@ -82,10 +82,10 @@ def palette_entries(snapshot: EngineSnapshot) -> list[PaletteEntry]:
         first = cmd.args[0] if cmd.args else None
         objects: list[tuple[str, DeviceView | None]] | None = None
         if first is not None and first.completion == registry.DEVICE:
-            objects = [(d.name, d) for d in snapshot.devices]
+            objects = [(d.name, d) for d in view.devices]
             kind = "dm"
         elif first is not None and first.completion in (registry.DISK, registry.BLOCKDEV):
-            objects = [(d.name, None) for d in snapshot.disks]
+            objects = [(d.name, None) for d in view.disks]
             kind = "disk"
         if objects is None:
             if first is not None and first.choices:
@@ -119,8 +119,7 @@ def palette_entries(snapshot: EngineSnapshot) -> list[PaletteEntry]:
 
 def _message_entry(cmd: registry.Command, message: DeviceMessage) -> PaletteEntry:
     """One message word of one device: runs at once, or asks for its arguments (``message dust1 addbadblock …``)."""
-    hint = message.hint
-    help_text = f"{message.target_type}: {hint.help}" if hint.help else cmd.summary
+    help_text = f"{message.target_type}: {message.help}" if message.help else cmd.summary
     if message.destructive:
         help_text += " (asks first)"
     subject = ("dm", message.device)
@@ -129,7 +128,7 @@ def _message_entry(cmd: registry.Command, message: DeviceMessage) -> PaletteEntr
         return PaletteEntry(message.title, line, f"{help_text} — runs: {line}", True, message.destructive, subject,
                             message)
     return PaletteEntry(f"{message.title} …", message.line(),
-                        f"{help_text} — asks for {hint.args}, then runs it", False,
+                        f"{help_text} — asks for {message.usage}, then runs it", False,
                         message.destructive, subject, message)
 
 
@@ -151,8 +150,8 @@ class DeviceCommands(Provider):
 
     async def startup(self) -> None:
         app = self.app
-        snapshot = getattr(app, "last_snapshot", None)
-        self._entries = palette_entries(snapshot) if snapshot is not None else []
+        view = getattr(app, "last_view", None)
+        self._entries = palette_entries(view) if view is not None else []
 
     def _action(self, entry: PaletteEntry):
         return partial(self.app.run_palette_entry, entry)  # type: ignore[attr-defined]

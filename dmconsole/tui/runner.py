@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..commands import registry
-from ..commands.dmsetup import UsageError, parse_options
-from ..commands.session import DMSETUP_WORDS, Session
+from ..commands.resolver import command_for
+from ..commands.session import Session
 from ..commands.shell import ShellSyntaxError, parse
+from ..lab import Lab
 
 
 @dataclass(frozen=True)
@@ -43,13 +44,13 @@ class Finished:
 class CommandRunner:
     """One Session shared by everything the console runs (so `CMD &` then `wait` works)."""
 
-    def __init__(self, engine: Any, session: Session | None = None):
-        self.engine = engine
+    def __init__(self, lab: Lab, session: Session | None = None):
+        self.lab = lab
         self._queue: queue.SimpleQueue[tuple[str, int, Any]] = queue.SimpleQueue()
         self._ids = itertools.count(1)
         self._current = 0  # the run whose output the sinks are collecting (engine thread only)
         if session is None:
-            session = Session(engine, self._stdout, self._stderr, interactive=True, assume_yes=True)
+            session = Session(lab, self._stdout, self._stderr, interactive=True, assume_yes=True)
         else:
             session.stdout, session.stderr = self._stdout, self._stderr
         self.session = session
@@ -73,7 +74,7 @@ class CommandRunner:
             self._current = run_id
             return self.session.execute(line)
 
-        future = self.engine.submit_call(call)
+        future = self.lab.submit_call(call)
 
         def done(fut) -> None:
             exc = fut.exception()
@@ -105,26 +106,6 @@ class CommandRunner:
             *lines, self._partial[kind] = text.split("\n")
             items.extend(Output(run_id, kind, line) for line in lines)
         return items
-
-
-def command_for(argv: list[str]) -> registry.Command | None:
-    """The registry entry a command's words name, looking through `dmsetup [options] SUB`."""
-    if not argv:
-        return None
-    if argv[0] in DMSETUP_WORDS or (argv[0] == "wait" and len(argv) > 1):
-        argv = ["dmsetup", *argv]
-    if argv[0] == "dmsetup":
-        try:
-            _opts, rest = parse_options(argv[1:])
-        except UsageError:
-            return registry.REGISTRY["dmsetup"]
-        if rest:
-            return registry.REGISTRY.get(f"dmsetup {rest[0]}", registry.REGISTRY["dmsetup"])
-        return registry.REGISTRY["dmsetup"]
-    if argv[0] == "timeout" and len(argv) > 2:
-        return command_for(argv[2:])
-    cmd, _rest = registry.resolve(argv)
-    return cmd
 
 
 def destructive_commands(line: str) -> list[registry.Command]:

@@ -67,15 +67,15 @@ class MessageScreen(ModalScreen[str | None]):
         self.message = message
 
     def compose(self) -> ComposeResult:
-        message, hint = self.message, self.message.hint
+        message = self.message
         with Vertical(id="dialog"):
             yield Label(Content.from_markup("[b $primary]$title[/]  [b]$args[/]", title=message.title,
-                                            args=hint.args), id="message-title")
-            about = f"{message.target_type} target at sector {message.sector}: {hint.help}"
+                                            args=message.usage), id="message-title")
+            about = f"{message.target_type} target at sector {message.sector}: {message.help}"
             if message.note:
                 about += f"\n{message.note}"
             yield Static(Content(about), id="message-help")
-            yield Input(placeholder=hint.args, id="message-args", select_on_focus=False)
+            yield Input(placeholder=message.usage, id="message-args", select_on_focus=False)
             yield Static(Content(message.line()), id="message-line")
             yield Static(Content.from_markup("[dim]Enter sends it · Esc cancels[/]"), id="message-error")
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dmconsole.commands import Session
-from dmconsole.engine import Engine
+from dmconsole.lab import Lab as LabHandle
 
 
 class Lab:
     def __init__(self, dm_major: int = 254):
-        self.engine = Engine(dm_major=dm_major)
+        self.lab = LabHandle(dm_major=dm_major)
+        self.engine = self.lab.engine
         self.out: list[bytes] = []
         self.err: list[bytes] = []
-        self.session = Session(self.engine, self.out.append, self.err.append, block_bound=60.0)
+        self.session = Session(self.lab, self.out.append, self.err.append, block_bound=60.0)
 
     def run(self, line: str) -> int:
         self.out.clear()
@@ -33,7 +34,7 @@ class Lab:
 
     def disk(self, name: str, sector: int, nr: int = 1) -> bytes:
         buf = bytearray(nr * 512)
-        self.engine.disks[name].store.read(sector, memoryview(buf))
+        self.engine.block.disks[name].store.read(sector, memoryview(buf))
         return bytes(buf)
 
     def klog(self) -> list[str]:
@@ -46,9 +47,10 @@ class TranscriptLab:
     """A session whose stdout and stderr land, in order, in one transcript (as the oracle records them)."""
 
     def __init__(self, disks: int = 4):
-        self.engine = Engine(dm_major=254)
+        self.lab = LabHandle(dm_major=254)
+        self.engine = self.lab.engine
         self.chunks: list[bytes] = []
-        self.session = Session(self.engine, self.chunks.append, self.chunks.append, block_bound=30.0)
+        self.session = Session(self.lab, self.chunks.append, self.chunks.append, block_bound=30.0)
         assert self.run(f"modprobe brd rd_nr={disks} rd_size=16384") == 0
 
     def run(self, line: str) -> int:

@@ -10,8 +10,8 @@ import hashlib
 
 import pytest
 
-from dmconsole.commands.dd import human_readable, parse_integer, xfer_stats
-from dmconsole.engine.bio import Op
+from dmconsole.commands.coreutils.dd import human_readable, parse_integer, xfer_stats
+from dmconsole.engine.block.bio import Op
 
 from .session_lab import Lab
 
@@ -282,7 +282,7 @@ def test_urandom_is_deterministic_per_lab():
 
 
 def test_each_block_is_one_bio_and_fsync_flushes_only_with_a_write_cache(lab):
-    disk = lab.engine.disks["ram0"]
+    disk = lab.engine.block.disks["ram0"]
     seen: list[tuple[Op, int, int]] = []
     original = disk.submit
 
@@ -311,8 +311,8 @@ def test_dd_into_a_suspended_device_waits_for_resume(lab):
                    "status=noxfer &") == 0
     assert lab.stderr == ""  # still blocked: nothing printed yet
     lab.ok("sleep 1")
-    md = lab.engine.devices["lin"]
-    assert lab.engine.open_count(md) == 1
+    md = lab.engine.dm.devices["lin"]
+    assert md.open_count == 1
     assert lab.disk("ram0", 2) == bytes(512)
     assert lab.run("dmsetup remove lin") == 1
     assert "Device or resource busy" in lab.stderr
@@ -320,7 +320,7 @@ def test_dd_into_a_suspended_device_waits_for_resume(lab):
     assert lab.stderr == "0+1 records in\n1+0 records out\n"
     assert lab.run("wait") == 0
     assert lab.disk("ram0", 2)[:15] == b"held-by-suspend"
-    assert lab.engine.open_count(md) == 0
+    assert md.open_count == 0
 
 
 def test_a_killed_dd_stays_in_d_state_until_its_io_completes(lab):
@@ -329,13 +329,13 @@ def test_a_killed_dd_stays_in_d_state_until_its_io_completes(lab):
     lab.ok("dmsetup suspend lin")
     lab.ok("printf timeout-write | timeout 3 dd of=/dev/mapper/lin bs=512 seek=1 conv=sync &")
     lab.ok("sleep 5")
-    md = lab.engine.devices["lin"]
-    assert lab.engine.open_count(md) == 1
+    md = lab.engine.dm.devices["lin"]
+    assert md.open_count == 1
     lab.ok("dmsetup resume lin")
     lab.ok("sleep 1")
     lab.run("wait")
     assert lab.stderr == ""
-    assert lab.engine.open_count(md) == 0
+    assert md.open_count == 0
     assert lab.disk("ram0", 1)[:13] == b"timeout-write"
 
 

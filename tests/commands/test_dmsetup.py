@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from dmconsole.commands.dmsetup_cli import UsageError, c_atoi, parse_options
-from dmconsole.commands.dmsetup_common import parse_table_line
-from dmconsole.commands.dmsetup_report import parse_fields, split_name
+from dmconsole.commands.dmsetup.cli import UsageError, c_atoi, parse_options
+from dmconsole.commands.dmsetup.common import parse_table_line
+from dmconsole.commands.dmsetup.report import parse_fields, split_name
 
 from .session_lab import TranscriptLab as Lab
 
@@ -37,7 +37,7 @@ def lab() -> Lab:
 def test_command_line_errors_stop_before_anything_runs(lab: Lab, line: str, first: str):
     assert lab.run(line) == 1
     assert lab.lines == [first, "Couldn't process command line."]
-    assert sorted(lab.engine.devices) == ["a"]
+    assert sorted(lab.engine.dm.devices) == ["a"]
 
 
 def test_getopt_permutes_and_stops_at_double_dash():
@@ -111,7 +111,7 @@ def test_bad_table_lines_name_the_line_and_the_source(lab: Lab):
     assert lab.lines == ["Invalid format on line 1 of table .", "Command failed."]
     assert lab.run("printf '0 100 zero\\n\\nfoo\\n' | dmsetup create q") == 1
     assert lab.lines == ["Invalid format on line 3 of table on stdin.", "Command failed."]
-    assert sorted(lab.engine.devices) == ["a"] and not lab.engine.klog.lines()[1:]
+    assert sorted(lab.engine.dm.devices) == ["a"] and not lab.engine.klog.lines()[1:]
 
 
 def test_a_negative_start_reaches_the_kernel(lab: Lab):
@@ -119,7 +119,7 @@ def test_a_negative_start_reaches_the_kernel(lab: Lab):
     assert lab.run("dmsetup create s4 --table '-1 100 zero'") == 1
     assert lab.lines == ["device-mapper: reload ioctl on s4 (254:1) failed: Invalid argument", "Command failed."]
     assert lab.engine.klog.lines()  # the kernel said why
-    assert "s4" not in lab.engine.devices
+    assert "s4" not in lab.engine.dm.devices
 
 
 def test_empty_stdin_creates_a_device_without_a_table(lab: Lab):
@@ -155,7 +155,7 @@ def test_several_names_stop_at_the_first_failure(lab: Lab):
     assert lab.lines[-2:] == ["Device does not exist.", "Command failed."]
     assert "Name:              c" not in lab.lines
     assert lab.run("dmsetup remove nosuchdev c") == 1
-    assert "c" in lab.engine.devices
+    assert "c" in lab.engine.dm.devices
     assert lab.run("dmsetup table nosuchdev a") == 1
     assert lab.lines == [
         "device-mapper: table ioctl on nosuchdev  failed: No such device or address",
@@ -220,7 +220,7 @@ def test_remove_force_of_an_open_device_leaves_it_with_an_error_table(lab: Lab):
 def test_remove_all_removes_holders_first_and_says_nothing(lab: Lab):
     assert lab.run("dmsetup create top --table '0 8192 linear /dev/mapper/a 0'") == 0
     assert lab.run("dmsetup remove_all") == 0 and lab.text == ""
-    assert lab.engine.devices == {}
+    assert lab.engine.dm.devices == {}
     assert lab.run("dmsetup ls --tree") == 0
     assert lab.lines == ["No devices found"]
 

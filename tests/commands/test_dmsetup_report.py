@@ -7,9 +7,9 @@ import random
 
 import pytest
 
-from dmconsole.commands.dmsetup_cli import cookie_value, units_factor
-from dmconsole.commands.dmsetup_regex import DmRegex
-from dmconsole.commands.dmsetup_report import field_help
+from dmconsole.commands.dmsetup.cli import cookie_value, units_factor
+from dmconsole.commands.dmsetup.regex import DmRegex
+from dmconsole.commands.dmsetup.report import field_help
 
 from .session_lab import TranscriptLab as Lab
 

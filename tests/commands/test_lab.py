@@ -18,7 +18,7 @@ def test_resize_grows_the_last_target_and_resumes():
     assert lab.stdout == "lin: 1024 -> 1536 sectors\n"
     assert lab.run("dmsetup table lin") == 0
     assert lab.stdout == "0 1536 linear 1:0 0\n"
-    md = lab.engine.devices["lin"]
+    md = lab.engine.dm.devices["lin"]
     assert not md.suspended and md.inactive is None
 
 
@@ -26,7 +26,7 @@ def test_failed_resize_restores_the_old_table_and_leaves_the_device_active():
     lab = lab_with_linear()
     assert lab.run("resize lin 4096") == 1
     assert "old table restored" in lab.stderr
-    md = lab.engine.devices["lin"]
+    md = lab.engine.dm.devices["lin"]
     assert not md.suspended and md.inactive is None and md.size_sectors == 1024
     assert "ram0 too small for target: start=0, len=4096, dev_size=2048" in lab.engine.klog.lines()[-1].text
 
@@ -37,7 +37,7 @@ def test_resize_refuses_bad_sizes_and_missing_devices():
     assert lab.stderr == "resize: invalid size '12q'\n"
     assert lab.run("resize nosuch 10") == 1
     assert lab.run("resize lin 0") == 1
-    assert lab.engine.devices["lin"].size_sectors == 1024
+    assert lab.engine.dm.devices["lin"].size_sectors == 1024
 
 
 def test_disk_create_fault_and_ls():

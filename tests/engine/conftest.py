@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from dmconsole.engine import Engine
-from dmconsole.engine.bio import Bio, Flag, Op
-from dmconsole.engine.errors import DMError
+from dmconsole.engine.block.bio import Bio, Flag, Op
+from dmconsole.engine.core.errno import DMError
+from dmconsole.engine.dm.target import StatusType
 
 
 def table_rows(text: str) -> list[tuple[int, int, str, str]]:
@@ -22,53 +23,53 @@ class Lab:
 
     def __init__(self, ram_kib: int = 16384, disks: int = 4):
         self.engine = Engine(dm_major=254)
-        self.engine.modprobe_brd(disks, ram_kib)
+        self.engine.block.modprobe_brd(disks, ram_kib)
         self.klog_mark = self.engine.klog.last_seq
 
     # -- dmsetup-like operations ------------------------------------------------------
     def create(self, name: str, table: str, uuid: str = "") -> None:
         """dmsetup create: create, load, resume (the device is removed again if the load fails)."""
-        self.engine.dev_create(name, uuid)
+        self.engine.dm.dev_create(name, uuid)
         try:
-            self.engine.table_load(name, table_rows(table))
+            self.engine.dm.table_load(name, table_rows(table))
         except DMError:
-            self.engine.dev_remove(name)
+            self.engine.dm.dev_remove(name)
             raise
         self.resume(name)
 
     def give_disks_a_write_cache(self) -> None:
         """QUEUE_FLAG_WC on every disk, so that flushes and FUA reach the targets (brd has none)."""
-        for disk in self.engine.disks.values():
+        for disk in self.engine.block.disks.values():
             disk.write_cache = True
-        for name in sorted(self.engine.devices):  # dm devices take QUEUE_FLAG_WC at a table swap
+        for name in sorted(self.engine.dm.devices):  # dm devices take QUEUE_FLAG_WC at a table swap
             self.reload(name, "\n".join(self.table(name)))
             self.resume(name)
 
     def reload(self, name: str, table: str) -> None:
-        self.engine.table_load(name, table_rows(table))
+        self.engine.dm.table_load(name, table_rows(table))
 
     def resume(self, name: str) -> None:
-        finished, _ = self.engine.run(self.engine.dev_resume(name))
+        finished, _ = self.engine.run(self.engine.dm.dev_resume(name))
         assert finished
 
     def suspend(self, name: str, noflush: bool = False) -> None:
-        finished, _ = self.engine.run(self.engine.dev_suspend(name, noflush))
+        finished, _ = self.engine.run(self.engine.dm.dev_suspend(name, noflush))
         assert finished
 
     def md(self, name: str):
-        return self.engine.devices[name]
+        return self.engine.dm.devices[name]
 
     def table(self, name: str, inactive: bool = False) -> list[str]:
         """`dmsetup table` lines: start, length, type, a space, then the params."""
-        rows = self.engine.table_lines(self.md(name), inactive=inactive)
-        return [f"{s} {n} {t} {p}" for s, n, t, p in rows]
+        _info, rows = self.engine.dm.table_status(name, query_inactive=inactive)
+        return [f"{r.start} {r.length} {r.type} {r.params}" for r in rows]
 
     def status(self, name: str) -> list[str]:
-        rows = self.engine.table_lines(self.md(name), status=True)
-        return [f"{s} {n} {t} {p}" for s, n, t, p in rows]
+        _info, rows = self.engine.dm.table_status(name, StatusType.INFO)
+        return [f"{r.start} {r.length} {r.type} {r.params}" for r in rows]
 
     def message(self, name: str, text: str, sector: int = 0) -> str | None:
-        return self.engine.target_message(name, sector, text.split())
+        return self.engine.dm.target_message(name, sector, text.split())
 
     def klog(self) -> list[str]:
         """Kernel lines logged since the last call."""
@@ -79,7 +80,7 @@ class Lab:
 
     # -- I/O ------------------------------------------------------------------------------
     def dev(self, path: str):
-        return self.engine.open_bdev(path)
+        return self.engine.block.openable(path)
 
     def write(self, path: str, sector: int, payload: bytes, flags: Flag = Flag.NONE) -> Bio:
         """Submit a write of ``payload`` padded with zeroes to whole sectors (dd conv=sync)."""
@@ -110,7 +111,7 @@ class Lab:
 
     def disk_bytes(self, disk: str, sector: int, nr: int = 1) -> bytes:
         out = bytearray(nr * 512)
-        dev = self.engine.disks[disk]
+        dev = self.engine.block.disks[disk]
         dev.store.read(sector, memoryview(out))
         for i in range(nr):  # what the disk returns: its write cache over the medium
             cached = dev.cached.get(sector + i)

@@ -6,8 +6,8 @@ import hashlib
 
 import pytest
 
-from dmconsole.engine.bio import Op
-from dmconsole.engine.errors import DMError
+from dmconsole.engine.block.bio import Op
+from dmconsole.engine.core.errno import DMError
 
 from .conftest import table_rows
 
@@ -18,7 +18,7 @@ def test_linear_two_segments(lab):
     assert lab.status("lin") == ["0 8192 linear ", "8192 8192 linear "]
     md = lab.md("lin")
     assert (md.size_sectors, md.devno, md.read_ahead, md.event_nr) == (16384, "254:0", 256, 0)
-    assert lab.engine.make_snapshot().device("lin").deps == ("1:0", "1:1")
+    assert lab.engine.make_view().device("lin").deps == ("1:0", "1:1")
 
 
 def test_linear_data_lands_where_the_table_says(lab):
@@ -44,9 +44,9 @@ def test_linear_data_lands_where_the_table_says(lab):
     ],
 )
 def test_linear_constructor_errors(lab, params, reason, errno):
-    lab.engine.dev_create("l")
+    lab.engine.dm.dev_create("l")
     with pytest.raises(DMError) as info:
-        lab.engine.table_load("l", table_rows(f"0 100 linear {params}"))
+        lab.engine.dm.table_load("l", table_rows(f"0 100 linear {params}"))
     assert info.value.errno == errno
     assert lab.klog()[0] == f"device-mapper: table: 254:0: linear: {reason}"
 
@@ -79,9 +79,9 @@ def test_striped_table_status_and_layout(lab):
     ],
 )
 def test_striped_bad_tables(lab, table, reason):
-    lab.engine.dev_create("bad")
+    lab.engine.dm.dev_create("bad")
     with pytest.raises(DMError):
-        lab.engine.table_load("bad", table_rows(table))
+        lab.engine.dm.table_load("bad", table_rows(table))
     assert lab.klog() == [
         f"device-mapper: table: 254:0: striped: {reason} (-EINVAL)",
         "device-mapper: ioctl: error adding target to table",
@@ -90,7 +90,7 @@ def test_striped_bad_tables(lab, table, reason):
 
 def test_striped_counts_errors_per_leg_and_raises_events(lab):
     lab.create("str", "0 16384 striped 2 128 /dev/ram2 0 /dev/ram3 0")
-    lab.engine.disks["ram3"].faults.failed = True
+    lab.engine.block.disks["ram3"].faults.failed = True
     assert lab.failed(lab.read("/dev/mapper/str", 128))
     assert lab.ok(lab.read("/dev/mapper/str", 0))
     assert lab.status("str") == ["0 16384 striped 2 1:2 1:3 1 AD"]
@@ -105,9 +105,9 @@ def test_zero(lab):
     data = lab.read_bytes("/dev/mapper/z", 0, 4096)
     assert hashlib.md5(data).hexdigest() == "b2d1236c286a3c0704224fe4105eca49"  # linear.txt
     assert lab.ok(lab.submit("/dev/mapper/z", Op.DISCARD, 0, 8))
-    lab.engine.dev_create("z1")
+    lab.engine.dm.dev_create("z1")
     with pytest.raises(DMError):
-        lab.engine.table_load("z1", table_rows("0 100 zero extra"))
+        lab.engine.dm.table_load("z1", table_rows("0 100 zero extra"))
     assert "zero: No arguments required (-EINVAL)" in lab.klog()[0]
 
 
@@ -138,8 +138,8 @@ def test_stacking_open_counts(lab):
     lab.create("top2", "0 8192 striped 2 64 /dev/mapper/str 0 /dev/mapper/lin 8192")
     assert lab.table("top2") == ["0 8192 striped 2 64 254:1 0 254:0 8192"]
     assert lab.status("top2") == ["0 8192 striped 2 254:1 254:0 1 AA"]
-    assert lab.engine.open_count(lab.md("lin")) == 2
-    assert lab.engine.open_count(lab.md("str")) == 1
-    assert lab.engine.make_snapshot().device("top2").deps == ("254:1", "254:0")
+    assert lab.md("lin").open_count == 2
+    assert lab.md("str").open_count == 1
+    assert lab.engine.make_view().device("top2").deps == ("254:1", "254:0")
     assert lab.ok(lab.write("/dev/mapper/top", 8192, b"through two layers"))
     assert lab.disk_bytes("ram1", 2048)[:18] == b"through two layers"

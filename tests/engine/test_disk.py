@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 from dmconsole.engine import Engine
-from dmconsole.engine.bio import Bio, Flag, Op
-from dmconsole.engine.blockdev import submit_bio
+from dmconsole.engine.block.bio import Bio, Flag, Op
 
 
-def write(engine: Engine, dev, sector: int, payload: bytes, flags: Flag = Flag.NONE) -> Bio:
+def write(engine: Engine, dev, sector: int, payload: bytes, flags: int = Flag.NONE) -> Bio:
     buf = bytearray(512)
     buf[: len(payload)] = payload
-    bio = Bio(Op.WRITE, sector, 1, memoryview(buf), flags)
-    submit_bio(dev, bio)
+    bio = Bio(Op.WRITE, sector, 1, memoryview(buf), flags, bdev=dev)
+    engine.block.submit_bio(bio)
     return bio
 
 
 def read(engine: Engine, dev, sector: int) -> bytes:
     buf = bytearray(512)
-    bio = Bio(Op.READ, sector, 1, memoryview(buf))
-    submit_bio(dev, bio)
+    bio = Bio(Op.READ, sector, 1, memoryview(buf), bdev=dev)
+    engine.block.submit_bio(bio)
     assert bio.done and bio.status == 0
     return bytes(buf)
 
@@ -31,7 +30,7 @@ def medium(disk, sector: int) -> bytes:
 
 def test_a_cached_write_is_read_back_but_lost_at_a_power_cut():
     engine = Engine()
-    disk = engine.disk_create("wc", 2048, write_cache=True)
+    disk = engine.block.disk_create("wc", 2048, write_cache=True)
     assert write(engine, disk, 3, b"cached").status == 0
     assert read(engine, disk, 3).startswith(b"cached")
     assert medium(disk, 3) == bytes(512)
@@ -41,10 +40,10 @@ def test_a_cached_write_is_read_back_but_lost_at_a_power_cut():
 
 def test_flush_and_fua_make_writes_durable():
     engine = Engine()
-    disk = engine.disk_create("wc", 2048, write_cache=True)
+    disk = engine.block.disk_create("wc", 2048, write_cache=True)
     write(engine, disk, 1, b"one")
-    flush = Bio(Op.FLUSH, 0, 0)
-    submit_bio(disk, flush)
+    flush = Bio(Op.FLUSH, 0, 0, bdev=disk)
+    engine.block.submit_bio(flush)
     assert flush.done and flush.status == 0
     write(engine, disk, 2, b"fua", Flag.FUA)
     write(engine, disk, 3, b"lost")
@@ -55,7 +54,7 @@ def test_flush_and_fua_make_writes_durable():
 
 def test_without_a_write_cache_every_write_is_on_the_medium():
     engine = Engine()
-    disk = engine.disk_create("wt", 2048)
+    disk = engine.block.disk_create("wt", 2048)
     write(engine, disk, 5, b"through")
     assert medium(disk, 5).startswith(b"through")
     assert disk.power_cut() == 0
@@ -63,7 +62,7 @@ def test_without_a_write_cache_every_write_is_on_the_medium():
 
 def test_the_latency_fault_completes_bios_on_the_lab_clock():
     engine = Engine()
-    disk = engine.disk_create("slow", 2048)
+    disk = engine.block.disk_create("slow", 2048)
     disk.faults.latency = 0.25
     bio = write(engine, disk, 0, b"late")
     assert not bio.done and medium(disk, 0) == bytes(512)
@@ -76,17 +75,17 @@ def test_the_latency_fault_completes_bios_on_the_lab_clock():
 
 def test_a_mapped_device_takes_the_write_cache_flag_at_its_table_swap():
     engine = Engine()
-    disk = engine.disk_create("sdb", 2048)
-    engine.dev_create("lin")
-    engine.table_load("lin", [(0, 2048, "linear", "/dev/sdb 0")])
-    engine.run(engine.dev_resume("lin"))
-    md = engine.devices["lin"]
+    disk = engine.block.disk_create("sdb", 2048)
+    engine.dm.dev_create("lin")
+    engine.dm.table_load("lin", [(0, 2048, "linear", "/dev/sdb 0")])
+    engine.run(engine.dm.dev_resume("lin"))
+    md = engine.dm.devices["lin"]
     disk.write_cache = True
     assert not md.write_cache  # as with the kernel's queue flags: not until the next table swap
-    engine.table_load("lin", [(0, 2048, "linear", "/dev/sdb 0")])
-    engine.run(engine.dev_resume("lin"))
+    engine.dm.table_load("lin", [(0, 2048, "linear", "/dev/sdb 0")])
+    engine.run(engine.dm.dev_resume("lin"))
     assert md.write_cache
     write(engine, md, 0, b"cached")
     assert disk.cached and medium(disk, 0) == bytes(512)
-    submit_bio(md, Bio(Op.FLUSH, 0, 0))
+    engine.block.submit_bio(Bio(Op.FLUSH, 0, 0, bdev=md))
     assert not disk.cached and medium(disk, 0).startswith(b"cached")

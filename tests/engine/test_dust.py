@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dmconsole.engine.bio import Op
-from dmconsole.engine.errors import EINVAL, DMError
+from dmconsole.engine.block.bio import Op
+from dmconsole.engine.core.errno import EINVAL, DMError
 
 from .conftest import Lab, table_rows
 
@@ -19,7 +19,7 @@ def dust():
     """dust.txt's setup: one 8 MiB ram disk full of data, dust1 (512-byte blocks), dust4 (4096)."""
     lab = Lab(ram_kib=8192, disks=1)
     for sector in range(0, 16384, 128):
-        lab.engine.disks["ram0"].store.write(sector, bytes([65 + sector % 26]) * 65536, 128)
+        lab.engine.block.disks["ram0"].store.write(sector, bytes([65 + sector % 26]) * 65536, 128)
     lab.create("dust1", "0 16384 dust /dev/ram0 0 512")
     lab.create("dust4", "0 16384 dust /dev/ram0 0 4096")
     lab.klog()
@@ -59,9 +59,9 @@ def test_tables_and_status(dust):
     ],
 )
 def test_constructor_errors(dust, params, reason):
-    dust.engine.dev_create("dbad")
+    dust.engine.dm.dev_create("dbad")
     with pytest.raises(DMError) as info:
-        dust.engine.table_load("dbad", table_rows(f"0 16384 dust {params}"))
+        dust.engine.dm.table_load("dbad", table_rows(f"0 16384 dust {params}"))
     assert info.value.errno == EINVAL
     assert dust.klog() == [
         f"device-mapper: table: 254:2: dust: {reason} (-EINVAL)",
@@ -72,9 +72,9 @@ def test_constructor_errors(dust, params, reason):
 def test_block_size_limits(dust):
     dust.create("ok", "0 16 dust /dev/ram0 0 +8192")  # kstrtouint takes a '+'
     assert dust.table("ok") == ["0 16 dust 1:0 0 8192"]
-    dust.engine.dev_create("big")
+    dust.engine.dm.dev_create("big")
     with pytest.raises(DMError):
-        dust.engine.table_load("big", table_rows("0 8 dust /dev/ram0 0 8192"))
+        dust.engine.dm.table_load("big", table_rows("0 8 dust /dev/ram0 0 8192"))
     assert dust.klog()[0] == "device-mapper: table: 254:3: dust: Block size is too large (-EINVAL)"
 
 
@@ -323,36 +323,37 @@ def test_discard_only_checks_its_first_block(dust):
     assert msg(dust, "listbadblocks") == "2\n5"
 
 
-def test_snapshot_details(dust):
+def test_family_view(dust):
+    from dmconsole.engine.targets.dust import DustView
+
     msg(dust, "addbadblock 9")
     msg(dust, "addbadblock 4")
     msg(dust, "quiet")
-    details = dust.engine.make_snapshot().device("dust1").live[0].details
-    assert details == {
-        "bad_blocks": [4, 9],
-        "bad_block_count": 2,
-        "enabled": False,
-        "quiet": True,
-        "block_size": 512,
-    }
+    target = dust.engine.make_view().device("dust1").live[0]
+    assert target.detail == DustView(dust.md("dust1").live.targets[0].dev.devno, 0, target.length, 512, (4, 9), 2,
+                                     False, True)
 
 
-def test_snapshot_caps_the_block_list(dust):
+def test_the_view_caps_the_block_list(dust):
     for block in range(1200):
         msg(dust, f"addbadblock {block}")
-    details = dust.engine.make_snapshot().device("dust1").live[0].details
-    assert len(details["bad_blocks"]) == 1000 and details["bad_block_count"] == 1200
-    assert details["bad_blocks"][-1] == 999
+    view = dust.engine.make_view().device("dust1").live[0].detail
+    assert len(view.bad_blocks) == 1000 and view.bad_block_count == 1200
+    assert view.bad_blocks[-1] == 999
 
 
-def test_message_words_for_completion():
-    from dmconsole.engine.target import target_messages
+def test_message_specs_are_the_targets_own():
+    from dmconsole.engine.dm.target import takes_messages, target_type
 
-    assert set(target_messages("dust")) == {
+    dust_type = target_type("dust")
+    assert {spec.name for spec in dust_type.messages} == {
         "addbadblock", "removebadblock", "queryblock", "countbadblocks", "clearbadblocks",
         "listbadblocks", "enable", "disable", "quiet",
     }
-    assert target_messages("delay") == () and target_messages("flakey") == ()
+    add = next(spec for spec in dust_type.messages if spec.name == "addbadblock")
+    assert add.usage == "BLOCK [WRITE_FAIL_COUNT]" and (add.min_args, add.max_args) == (1, 2)
+    assert takes_messages(dust_type)
+    assert target_type("delay").messages == () and not takes_messages(target_type("delay"))
 
 
 def test_an_empty_flush_is_mapped_as_a_write_at_the_offset(dust):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from dmconsole.engine.bio import Op
-from dmconsole.engine.clock import Clock
-from dmconsole.engine.errors import EBUSY, EINVAL, ENODEV, ENXIO, DMError
-from dmconsole.engine.target import TARGET_TYPES, Target
+from dmconsole.engine.block.bio import Op
+from dmconsole.engine.core.clock import Clock
+from dmconsole.engine.core.errno import EBUSY, EINVAL, ENODEV, ENXIO, DMError
+from dmconsole.engine.dm.target import TARGET_TYPES, Target
 
 from .conftest import table_rows
 
@@ -16,12 +16,12 @@ ADD_FAILED = "device-mapper: ioctl: error adding target to table"
 
 def load_fails(lab, table: str, name: str = "t") -> tuple[int, list[str]]:
     """Load ``table`` into a fresh device; return the errno and the kernel lines, and remove the device."""
-    lab.engine.dev_create(name)
+    lab.engine.dm.dev_create(name)
     with pytest.raises(DMError) as info:
-        lab.engine.table_load(name, table_rows(table))
+        lab.engine.dm.table_load(name, table_rows(table))
     md = lab.md(name)
     assert md.inactive is None and md.live is None
-    lab.engine.dev_remove(name)
+    lab.engine.dm.dev_remove(name)
     return info.value.errno, lab.klog()
 
 
@@ -158,7 +158,7 @@ def test_mapped_device_lookup(lab, path):
     lab.create("base", "0 200 linear /dev/ram0 0")
     lab.create("top", f"0 100 linear {path} 10")
     assert lab.table("top") == ["0 100 linear 254:0 10"]
-    assert lab.engine.open_count(lab.md("base")) == 1
+    assert lab.md("base").open_count == 1
     lab.write("/dev/mapper/top", 0, b"stacked")
     assert lab.disk_bytes("ram0", 10)[:7] == b"stacked"
 
@@ -179,10 +179,10 @@ def test_free_loop_and_ram_devnos_are_autoloaded(lab):
     # Recorded (table_rules): opening 7:99 makes an empty loop99, 1:9 makes ram9 of rd_size.
     lab.create("r2", "0 100 linear 7:99 0")
     assert lab.klog() == ["block device autoloading is deprecated and will be removed."]
-    assert lab.engine.disks["loop99"].size_sectors == 0
+    assert lab.engine.block.disks["loop99"].size_sectors == 0
     lab.create("r7", "0 100 linear 1:9 0")
     assert lab.klog() == ["block device autoloading is deprecated and will be removed."]
-    assert lab.engine.disks["ram9"].size_sectors == lab.engine.disks["ram0"].size_sectors
+    assert lab.engine.block.disks["ram9"].size_sectors == lab.engine.block.disks["ram0"].size_sectors
     assert lab.table("r7") == ["0 100 linear 1:9 0"]
 
 
@@ -191,15 +191,15 @@ def test_a_device_reloaded_onto_itself_holds_itself(lab):
     lab.reload("me", "0 100 linear /dev/mapper/me 0")
     lab.resume("me")
     assert lab.table("me") == ["0 100 linear 254:0 0"]
-    assert lab.engine.open_count(lab.md("me")) == 1
+    assert lab.md("me").open_count == 1
     with pytest.raises(DMError) as info:
-        lab.engine.dev_remove("me")
+        lab.engine.dm.dev_remove("me")
     assert info.value.errno == EBUSY
     assert lab.failed(lab.read("/dev/mapper/me", 0))  # the kernel would spin on it forever
 
 
 def test_a_tableless_device_is_not_there_for_tables(lab):
-    lab.engine.dev_create("self")
+    lab.engine.dm.dev_create("self")
     for path, err in (("/dev/mapper/self", ENODEV), ("254:0", ENXIO), ("/dev/dm-0", ENODEV)):
         with pytest.raises(DMError) as info:
             lab.reload("self", f"0 100 linear {path} 0")
@@ -221,7 +221,7 @@ def test_suspend_holds_io_and_resume_releases_it(lab):
     lab.create("lin", "0 8192 linear /dev/ram0 0")
     lab.suspend("lin")
     md = lab.md("lin")
-    assert md.suspended and md.state_name() == "SUSPENDED"
+    assert md.suspended and md.block_io
     bio = lab.write("/dev/mapper/lin", 5, b"held-write")
     assert not bio.done
     assert len(md.held_bios) == 1
@@ -253,7 +253,7 @@ def test_reload_then_resume_swaps_tables(lab):
     assert lab.table("lin") == ["0 24576 linear 1:0 0"]
     assert md.inactive is None and md.size_sectors == 24576
     # the old table let go of ram1
-    assert lab.engine.open_count(lab.engine.disks["ram1"]) == 0
+    assert lab.engine.block.disks["ram1"].open_count == 0
     # a reload + resume raises no event on a linear device
     assert md.event_nr == 0
 
@@ -263,7 +263,7 @@ def test_resume_fails_when_device_too_small(lab):
     lab.klog()
     lab.reload("lin", "0 32768 linear /dev/ram0 16")
     with pytest.raises(DMError) as info:
-        lab.engine.run(lab.engine.dev_resume("lin"))
+        lab.engine.run(lab.engine.dm.dev_resume("lin"))
     assert info.value.errno == EINVAL
     assert lab.klog() == [
         "device-mapper: table: 254:0: ram0 too small for target: start=16, len=32768, dev_size=32768"
@@ -277,12 +277,13 @@ def test_resume_fails_when_device_too_small(lab):
 
 
 def test_resume_without_any_table_does_nothing(lab):
-    md = lab.engine.dev_create("empty")
-    assert not md.suspended  # DM_DEV_CREATE leaves it active, with no table
+    info = lab.engine.dm.dev_create("empty")
+    assert not info.suspended  # DM_DEV_CREATE leaves it active, with no table
     lab.resume("empty")
+    md = lab.md("empty")
     assert md.live is None and not md.suspended
     with pytest.raises(DMError) as info:
-        lab.engine.open_bdev("/dev/mapper/empty")
+        lab.engine.block.openable("/dev/mapper/empty")
     assert info.value.errno == ENXIO  # the node is there now, the gendisk is not
 
 
@@ -297,17 +298,17 @@ def test_remove_refused_while_open(lab):
     lab.create("lin", "0 100 linear /dev/ram0 0")
     lab.create("top", "0 100 linear /dev/mapper/lin 0")
     with pytest.raises(DMError) as info:
-        lab.engine.dev_remove("lin")
+        lab.engine.dm.dev_remove("lin")
     assert info.value.errno == EBUSY
-    lab.md("top").user_opens += 1
+    lab.md("top").opens += 1
     with pytest.raises(DMError):
-        lab.engine.dev_remove("top")
-    lab.md("top").user_opens -= 1
-    lab.engine.dev_remove("top")
-    lab.engine.dev_remove("lin")
-    assert lab.engine.devices == {}
+        lab.engine.dm.dev_remove("top")
+    lab.md("top").opens -= 1
+    lab.engine.dm.dev_remove("top")
+    lab.engine.dm.dev_remove("lin")
+    assert lab.engine.dm.devices == {}
     with pytest.raises(DMError) as info:
-        lab.engine.dev_remove("lin")
+        lab.engine.dm.dev_remove("lin")
     assert info.value.errno == ENXIO
 
 
@@ -319,15 +320,15 @@ def test_rename_raises_an_event(lab):
     lab.suspend("lin")
     lab.resume("lin")
     assert md.event_nr == 0
-    lab.engine.dev_rename("lin", "lin2")
+    lab.engine.dm.dev_rename("lin", "lin2")
     assert md.event_nr == 1
-    assert md.name == "lin2" and "lin" not in lab.engine.devices
+    assert md.name == "lin2" and "lin" not in lab.engine.dm.devices
 
 
 def test_rename_of_a_missing_device_is_enxio_and_logged(lab):
     for kwargs, target in (({"new_name": "x"}, "x"), ({"new_uuid": "U1"}, "uuid U1")):
         with pytest.raises(DMError) as info:
-            lab.engine.dev_rename("nosuchdev", **kwargs)
+            lab.engine.dm.dev_rename("nosuchdev", **kwargs)
         assert info.value.errno == ENXIO
         assert lab.klog() == [f"device-mapper: ioctl: Unable to rename non-existent device, nosuchdev to {target}"]
 
@@ -336,7 +337,7 @@ def test_rename_to_existing_name_is_busy(lab):
     lab.create("a", "0 10 zero")
     lab.create("b", "0 10 zero")
     with pytest.raises(DMError) as info:
-        lab.engine.dev_rename("a", "b")
+        lab.engine.dm.dev_rename("a", "b")
     assert info.value.errno == EBUSY
     assert lab.md("a").event_nr == 0
 
@@ -344,7 +345,7 @@ def test_rename_to_existing_name_is_busy(lab):
 def test_create_existing_name_is_busy(lab):
     lab.create("z2", "0 100 zero")
     with pytest.raises(DMError) as info:
-        lab.engine.dev_create("z2")
+        lab.engine.dm.dev_create("z2")
     assert info.value.errno == EBUSY
 
 
@@ -352,8 +353,8 @@ def test_minors_are_reused_lowest_first(lab):
     for name in ("a", "b", "c"):
         lab.create(name, "0 10 zero")
     assert [lab.md(n).minor for n in ("a", "b", "c")] == [0, 1, 2]
-    lab.engine.dev_remove("b")
-    lab.engine.dev_remove("a")
+    lab.engine.dm.dev_remove("b")
+    lab.engine.dm.dev_remove("a")
     lab.create("d", "0 10 zero")
     lab.create("e", "0 10 zero")
     lab.create("f", "0 10 zero")
@@ -363,22 +364,22 @@ def test_minors_are_reused_lowest_first(lab):
 
 def test_wait_finishes_on_an_event(lab):
     lab.create("lin", "0 2048 linear /dev/ram3 0")
-    task = lab.engine.spawn(lab.engine.dev_wait("lin", 0), "wait")
+    task = lab.engine.spawn(lab.engine.dm.dev_wait("lin", 0), "wait")
     assert not task.finished
     lab.engine.advance(5)
     assert not task.finished
-    lab.engine.dev_rename("lin", "lin2")
+    lab.engine.dm.dev_rename("lin", "lin2")
     lab.engine.pump()
     assert task.finished and task.exception is None
     # waiting on an old event number returns at once
-    finished, _ = lab.engine.run(lab.engine.dev_wait("lin2", 0))
+    finished, _ = lab.engine.run(lab.engine.dm.dev_wait("lin2", 0))
     assert finished
 
 
 def test_wait_on_removed_device_fails(lab):
     lab.create("lin", "0 2048 linear /dev/ram3 0")
-    task = lab.engine.spawn(lab.engine.dev_wait("lin", 0), "wait")
-    lab.engine.dev_remove("lin")
+    task = lab.engine.spawn(lab.engine.dm.dev_wait("lin", 0), "wait")
+    lab.engine.dm.dev_remove("lin")
     lab.engine.pump()
     assert task.finished
     assert isinstance(task.exception, DMError) and task.exception.errno == ENXIO
@@ -435,50 +436,54 @@ def test_jiffies_follow_the_clock():
 
 
 def test_engine_run_advances_time_while_a_task_waits(lab):
+    from dmconsole.engine.block.bio import Bio
+    from dmconsole.engine.core.waits import Completion
+
     lab.create("d", "0 8192 delay /dev/ram0 0 250")
-    bio = lab.submit("/dev/mapper/d", Op.READ, 0, 8)
+    read = Completion()
+    bio = Bio(Op.READ, 0, 8, memoryview(bytearray(4096)), end_io=lambda _b: read.complete(),
+              bdev=lab.dev("/dev/mapper/d"))
+    lab.engine.block.submit_bio(bio)
     assert not bio.done
-    finished, _ = lab.engine.run(_wait_for(bio))
+
+    def wait_for_it():
+        yield read.wait("the read")
+
+    finished, _ = lab.engine.run(wait_for_it())
     assert finished and lab.ok(bio)
     assert lab.engine.clock.now == 0.25
-
-
-def _wait_for(bio):
-    from dmconsole.engine.tasks import Until
-
-    yield Until(lambda: bio.done, "bio")
 
 
 # ------------------------------------------------------------------ deferred remove, remove_all
 def test_deferred_remove_goes_at_the_last_close_of_a_stacked_table(lab):
     lab.create("low", "0 1024 linear /dev/ram0 0")
     lab.create("top", "0 1024 linear /dev/mapper/low 0")
-    lab.engine.dev_remove("low", deferred=True)
-    assert lab.md("low").deferred_remove and "low" in lab.engine.devices
-    lab.engine.dev_remove("top")
-    assert list(lab.engine.devices) == []
+    lab.engine.dm.dev_remove("low", deferred=True)
+    assert lab.md("low").deferred_remove and "low" in lab.engine.dm.devices
+    lab.engine.dm.dev_remove("top")
+    assert list(lab.engine.dm.devices) == []
 
 
 def test_deferred_remove_goes_at_a_users_last_close_and_can_be_cancelled(lab):
     lab.create("s", "0 1024 linear /dev/ram1 0")
-    dev = lab.engine.open_bdev("/dev/mapper/s")
-    dev.user_opens += 1
-    lab.engine.dev_remove("s", deferred=True)
-    lab.engine.target_message("s", 0, ["@cancel_deferred_remove"])
-    lab.engine.close_bdev(dev)
-    assert "s" in lab.engine.devices
-    dev.user_opens += 1
-    lab.engine.dev_remove("s", deferred=True)
-    lab.engine.close_bdev(dev)
-    assert "s" not in lab.engine.devices
+    dev = lab.dev("/dev/mapper/s")
+    dev.opens += 1
+    lab.engine.dm.dev_remove("s", deferred=True)
+    lab.engine.dm.target_message("s", 0, ["@cancel_deferred_remove"])
+    lab.engine.block.close(dev)
+    assert "s" in lab.engine.dm.devices
+    dev.opens += 1
+    lab.engine.dm.dev_remove("s", deferred=True)
+    lab.engine.block.close(dev)
+    assert "s" not in lab.engine.dm.devices
 
 
 def test_remove_all_removes_what_nobody_holds_and_says_what_is_left(lab):
     lab.create("low", "0 1024 linear /dev/ram0 0")
     lab.create("top", "0 1024 linear /dev/mapper/low 0")
     lab.create("held", "0 100 zero")
-    lab.md("held").user_opens += 1
+    lab.md("held").opens += 1
     lab.klog()
-    assert lab.engine.remove_all() == 1
-    assert list(lab.engine.devices) == ["held"]
+    assert lab.engine.dm.remove_all() == 1
+    assert list(lab.engine.dm.devices) == ["held"]
     assert lab.klog() == ["device-mapper: ioctl: remove_all left 1 open device(s)"]

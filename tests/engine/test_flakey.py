@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dmconsole.engine.bio import Flag, Op
-from dmconsole.engine.errors import EINVAL, ENODEV, DMError
-from dmconsole.engine.targets.flakey import REQ_FUA, REQ_META, REQ_PREFLUSH, kernel_opf
+from dmconsole.engine.block.bio import Bio, Flag, Op
+from dmconsole.engine.core.errno import EINVAL, ENODEV, DMError
 
 from .conftest import table_rows
 
@@ -19,7 +18,7 @@ def fl(lab):
     """The oracle's setup: ram0 filled with a pattern, `fl` always up (flakey.txt)."""
     pattern = b"OLD-pattern-0123456789abcdefghijk" * 16
     for block in range(40):
-        lab.engine.disks["ram0"].store.write(block * BLOCK, pattern[: 4096].ljust(4096, b"."), BLOCK)
+        lab.engine.block.disks["ram0"].store.write(block * BLOCK, pattern[: 4096].ljust(4096, b"."), BLOCK)
     lab.create("fl", "0 32768 flakey /dev/ram0 0 3600 0")
     return lab
 
@@ -118,12 +117,12 @@ def test_feature_combination_table(fl):
 def test_corrupt_flags_mask_uses_the_kernel_bi_opf(fl):
     fl.give_disks_a_write_cache()
     fl.write(FL, 0, b"meta")
-    switch(fl, f"0 3600 5 corrupt_bio_byte 1 r 77 {REQ_META}")
+    switch(fl, f"0 3600 5 corrupt_bio_byte 1 r 77 {Flag.META}")
     plain = fl.read(FL, 0)
     assert fl.ok(plain) and bytes(plain.data[:4]) == b"meta"  # mapped, not failed, not corrupted
     meta = fl.read(FL, 0, flags=Flag.META)
     assert fl.ok(meta) and bytes(meta.data[:4]) == b"Meta"
-    switch(fl, f"0 3600 5 corrupt_bio_byte 1 w 120 {REQ_FUA | 1}")
+    switch(fl, f"0 3600 5 corrupt_bio_byte 1 w 120 {Flag.FUA | 1}")
     fl.write(FL, 8, b"plain")
     fl.write(FL, 16, b"forced", Flag.FUA)
     assert fl.disk_bytes("ram0", 8)[:5] == b"plain"
@@ -131,12 +130,10 @@ def test_corrupt_flags_mask_uses_the_kernel_bi_opf(fl):
 
 
 def test_kernel_opf():
-    from dmconsole.engine.bio import Bio
-
-    assert kernel_opf(Bio(Op.READ, 0, 1)) == 0
-    assert kernel_opf(Bio(Op.WRITE, 0, 1, None, Flag.FUA)) == 1 | REQ_FUA
-    assert kernel_opf(Bio(Op.FLUSH, 0, 0)) == 1 | REQ_PREFLUSH
-    assert kernel_opf(Bio(Op.DISCARD, 0, 8)) == 3
+    assert Bio(Op.READ, 0, 1).opf == 0
+    assert Bio(Op.WRITE, 0, 1, None, Flag.FUA).opf == 1 | Flag.FUA
+    assert Bio(Op.FLUSH, 0, 0).opf == 1 | Flag.PREFLUSH
+    assert Bio(Op.DISCARD, 0, 8).opf == 3
 
 
 def test_up_down_cycle_on_the_clock(lab):
@@ -160,11 +157,11 @@ def test_state_changes_on_whole_seconds_of_jiffies(lab):
     lab.create("fl", "0 32768 flakey /dev/ram0 0 1 1")
     lab.engine.advance(255 / 256)  # jiffy 249
     assert lab.ok(lab.read(FL, 0))
-    assert lab.engine.make_snapshot().device("fl").live[0].details["up"] is True
+    assert lab.engine.make_view().device("fl").live[0].detail.up is True
     lab.engine.advance(1 / 256)  # jiffy 250
     assert lab.failed(lab.read(FL, 0))
-    details = lab.engine.make_snapshot().device("fl").live[0].details
-    assert details["up"] is False and details["seconds_to_change"] == 1
+    view = lab.engine.make_view().device("fl").live[0].detail
+    assert view.up is False and view.seconds_to_change == 1
     lab.engine.advance(1)
     assert lab.ok(lab.read(FL, 0))
 
@@ -184,10 +181,10 @@ def test_offset_is_applied(lab):
 
 
 def ctr_error(lab, params: str, minor: int = 0) -> tuple[int, str]:
-    lab.engine.dev_create("fbad")
+    lab.engine.dm.dev_create("fbad")
     with pytest.raises(DMError) as info:
-        lab.engine.table_load("fbad", table_rows(f"0 32768 flakey {params}"))
-    lab.engine.dev_remove("fbad")
+        lab.engine.dm.table_load("fbad", table_rows(f"0 32768 flakey {params}"))
+    lab.engine.dm.dev_remove("fbad")
     log = lab.klog()
     assert log[-1] == "device-mapper: ioctl: error adding target to table"
     prefix = f"device-mapper: table: 254:{minor}: flakey: "
@@ -259,7 +256,7 @@ def test_too_small_device_is_found_at_resume(lab):
     lab.create("fl", "0 100 flakey /dev/ram0 0 1 0")
     lab.reload("fl", "0 32768 flakey /dev/ram0 1 1 0")
     with pytest.raises(DMError):
-        lab.engine.run(lab.engine.dev_resume("fl"))
+        lab.engine.run(lab.engine.dm.dev_resume("fl"))
     assert lab.klog()[-1] == (
         "device-mapper: table: 254:0: ram0 too small for target: start=1, len=32768, dev_size=32768"
     )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dmconsole.engine.clock import Clock
-from dmconsole.engine.klog import KernelLog
+from dmconsole.engine.core.clock import Clock
+from dmconsole.engine.core.klog import KernelLog
 
 
 def test_dmesg_lines_and_clear():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dmconsole.engine.errors import TargetError
+from dmconsole.engine.core.errno import TargetError
 from dmconsole.engine.targets.kparse import ArgSet, kstrtouint, sscanf_uint
 
 

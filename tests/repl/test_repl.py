@@ -12,15 +12,15 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from dmconsole.commands.runner import run_script
-from dmconsole.engine import Engine
+from dmconsole.lab import Lab
 from dmconsole.repl import interactive
-from dmconsole.repl.completion import candidates
+from dmconsole.repl.completion import CommandCompleter
 
 
-def lab() -> Engine:
-    engine = Engine()
-    run_script(["modprobe brd rd_nr=2 rd_size=1024", "dmsetup create lin --table '0 2048 linear /dev/ram0 0'"], engine)
-    return engine
+def lab() -> Lab:
+    handle = Lab()
+    run_script(["modprobe brd rd_nr=2 rd_size=1024", "dmsetup create lin --table '0 2048 linear /dev/ram0 0'"], handle)
+    return handle
 
 
 def test_piped_repl_runs_a_script_without_a_prompt():
@@ -45,41 +45,42 @@ def test_piped_repl_stops_at_the_first_error_unless_told_to_go_on():
     assert proc.returncode == 1  # the rest ran, but the script did not succeed
 
 
-def test_completion_of_commands_devices_and_messages():
-    snap = lab().snapshot()
-    assert candidates(["dmsetup", "sus"], snap) == ["suspend"]
-    assert candidates(["suspend", ""], snap) == ["lin"]
-    assert candidates(["dmsetup", "status", "/dev/mapper/l"], snap) == ["/dev/mapper/lin"]
-    assert candidates(["disk", "fault", "ram"], snap) == ["ram0", "ram1"]
-    assert "create" in candidates(["disk", ""], snap)
+def test_the_completer_offers_what_the_command_language_offers():
+    from prompt_toolkit.completion import CompleteEvent
+    from prompt_toolkit.document import Document
 
+    handle = lab()
+    run_script(["dmsetup create dusty --table '0 2048 dust /dev/ram1 0 512'"], handle)
+    completer = CommandCompleter(handle.view)
 
-def test_message_completion_offers_the_targets_messages():
-    engine = lab()
-    run_script(["dmsetup create dusty --table '0 2048 dust /dev/ram1 0 512'"], engine)
-    words = candidates(["dmsetup", "message", "dusty", "0", "add"], engine.snapshot())
-    assert words == ["addbadblock"]
+    def complete(text: str) -> list[str]:
+        return [c.text for c in completer.get_completions(Document(text), CompleteEvent())]
+
+    assert complete("dmsetup sus") == ["suspend"]
+    assert complete("suspend ") == ["dusty", "lin"]
+    assert complete("dmsetup message dusty 0 add") == ["addbadblock"]
+    assert complete("dmsetup table 'unterminated") == []
 
 
 def test_interactive_prompt_runs_commands_on_the_engine_thread(capsys):
-    engine = lab()
+    handle = lab()
     with create_pipe_input() as pipe:
         pipe.send_text("dmsetup suspend lin\nexit\n")
         with create_app_session(input=pipe, output=DummyOutput()):
-            status = interactive(engine, input=pipe, output=DummyOutput(), history=InMemoryHistory())
+            status = interactive(handle, input=pipe, output=DummyOutput(), history=InMemoryHistory())
     assert status == 0
-    assert engine.devices["lin"].suspended
-    assert not engine.threaded  # the thread was stopped on the way out
+    assert handle.view().device("lin").suspended
+    assert not handle.threaded  # the thread was stopped on the way out
 
 
 def test_run_keeps_going_but_reports_the_first_failure_and_keeps_the_streams_in_order():
     out = io.BytesIO()
     lines = ["echo one", "dmsetup remove nosuch", "echo two", "false", "echo three"]
-    assert run_script(lines, Engine(), keep_going=True, stdout=out, stderr=out) == 1
+    assert run_script(lines, Lab(), keep_going=True, stdout=out, stderr=out) == 1
     assert out.getvalue() == (
         b"one\ndevice-mapper: remove ioctl on nosuch  failed: No such device or address\nCommand failed.\n"
         b"two\nthree\n"
     )
     out = io.BytesIO()
-    assert run_script(lines, Engine(), stdout=out, stderr=out) == 1
+    assert run_script(lines, Lab(), stdout=out, stderr=out) == 1
     assert out.getvalue().endswith(b"Command failed.\n")

@@ -10,16 +10,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from dmconsole.commands import Session
-from dmconsole.engine import Engine
+from dmconsole.lab import Lab
 
 HERE = Path(__file__).parent
 ORACLE_DM_MAJOR = 254  # Debian's kernel gives device-mapper major 254
 
 
 def run_scenario(text: str, dm_major: int = ORACLE_DM_MAJOR) -> str:
-    engine = Engine(dm_major=dm_major)
+    lab = Lab(dm_major=dm_major)
+    engine = lab.engine
     out: list[bytes] = []
-    session = Session(engine, out.append, out.append, block_bound=120.0)
+    session = Session(lab, out.append, out.append, block_bound=120.0)
     for raw in text.splitlines():
         line = raw.strip()
         if not line or (line.startswith("#") and not line.startswith("##")):

@@ -1,9 +1,9 @@
-"""Target messages from the console: palette entries per message word, the argument prompt, the engine's answer."""
+"""Target messages from the console: palette entries per message word, the argument prompt, the lab's answer."""
 
 from __future__ import annotations
 
 from textual.widgets import Input
-from tui_helpers import dust_engine, make_app, no_blink, output_lines, palette
+from tui_helpers import dust_lab, make_app, no_blink, output_lines, palette
 
 from dmconsole.tui.palette import palette_entries
 from dmconsole.tui.screens import ConfirmScreen, MessageScreen
@@ -12,16 +12,16 @@ from dmconsole.tui.widgets import CommandLine, DetailPane, DeviceTable
 SIZE = (120, 36)
 
 
-def dust_details(engine) -> dict:
-    return engine.snapshot().device("dust1").live[0].details
+def dust_view(lab):
+    return lab.view().device("dust1").live[0].detail
 
 
 def test_palette_has_an_entry_per_message_word_of_each_device():
-    entries = {e.title: e for e in palette_entries(dust_engine().snapshot())}
+    entries = {e.title: e for e in palette_entries(dust_lab().view())}
     count = entries["message dust1 countbadblocks"]
     assert (count.line, count.run, count.subject) == ("dmsetup message dust1 0 countbadblocks", True, ("dm", "dust1"))
     add = entries["message dust1 addbadblock …"]
-    assert not add.run and add.message is not None and add.message.hint.args == "BLOCK [WRITE_FAIL_COUNT]"
+    assert not add.run and add.message is not None and add.message.usage == "BLOCK [WRITE_FAIL_COUNT]"
     assert add.line == "dmsetup message dust1 0 addbadblock"
     for word in ("removebadblock …", "queryblock …", "listbadblocks", "clearbadblocks", "enable", "disable",
                  "quiet"):
@@ -32,10 +32,10 @@ def test_palette_has_an_entry_per_message_word_of_each_device():
 
 
 async def test_addbadblock_through_the_palette_asks_for_the_block_and_changes_the_engine():
-    engine = dust_engine()
-    app = make_app(engine)
+    lab = dust_lab()
+    app = make_app(lab)
     async with app.run_test(size=SIZE) as pilot:
-        assert dust_details(engine)["bad_block_count"] == 0
+        assert dust_view(lab).bad_block_count == 0
         await palette(pilot, "dust1 addbadblock")
         assert isinstance(app.screen, MessageScreen)
         assert app.selected == ("dm", "dust1")  # the entry's device is selected
@@ -47,7 +47,7 @@ async def test_addbadblock_through_the_palette_asks_for_the_block_and_changes_th
         await pilot.pause()
         assert isinstance(app.screen, MessageScreen)
         assert "addbadblock needs BLOCK" in str(app.screen.query_one("#message-error").render())
-        assert dust_details(engine)["bad_block_count"] == 0
+        assert dust_view(lab).bad_block_count == 0
         await pilot.press(*"12")
         await pilot.pause()
         assert str(app.screen.query_one("#message-line").render()) == "dmsetup message dust1 0 addbadblock 12"
@@ -55,7 +55,7 @@ async def test_addbadblock_through_the_palette_asks_for_the_block_and_changes_th
         await pilot.pause()
         assert not isinstance(app.screen, MessageScreen)
         app.refresh_from_engine()
-        assert dust_details(engine)["bad_blocks"] == [12]
+        assert dust_view(lab).bad_blocks == (12,)
         assert "$ dmsetup message dust1 0 addbadblock 12" in output_lines(app)
         assert "1 bad block: 12" in str(app.query_one(DetailPane).render())
 
@@ -67,25 +67,25 @@ async def test_addbadblock_through_the_palette_asks_for_the_block_and_changes_th
 
 
 async def test_enable_and_disable_change_the_status_line():
-    engine = dust_engine()
-    app = make_app(engine)
+    lab = dust_lab()
+    app = make_app(lab)
     async with app.run_test(size=SIZE) as pilot:
-        assert engine.snapshot().device("dust1").live[0].status == "1:3 bypass verbose"
+        assert lab.view().device("dust1").live[0].status == "1:3 bypass verbose"
         await palette(pilot, "dust1 enable")
         app.refresh_from_engine()
-        assert engine.snapshot().device("dust1").live[0].status == "1:3 fail_read_on_bad_block verbose"
+        assert lab.view().device("dust1").live[0].status == "1:3 fail_read_on_bad_block verbose"
         detail = str(app.query_one(DetailPane).render())
         assert "0 65536 dust 1:3 fail_read_on_bad_block verbose" in detail
         assert str(app.query_one(DeviceTable).get_cell("dust1", "events")) == "0"
         await palette(pilot, "dust1 disable")
         app.refresh_from_engine()
-        assert engine.snapshot().device("dust1").live[0].status == "1:3 bypass verbose"
+        assert lab.view().device("dust1").live[0].status == "1:3 bypass verbose"
         assert "0 65536 dust 1:3 bypass verbose" in str(app.query_one(DetailPane).render())
 
 
 async def test_cancelling_the_prompt_sends_nothing_and_kernel_errors_are_shown():
-    engine = dust_engine()
-    app = make_app(engine)
+    lab = dust_lab()
+    app = make_app(lab)
     async with app.run_test(size=SIZE) as pilot:
         await palette(pilot, "dust1 removebadblock")
         assert isinstance(app.screen, MessageScreen)
@@ -102,12 +102,12 @@ async def test_cancelling_the_prompt_sends_nothing_and_kernel_errors_are_shown()
         assert "$ dmsetup message dust1 0 removebadblock 3" in lines
         assert lines[-1] == "[exit 1]"
         assert any("message ioctl on dust1" in line for line in lines)
-        assert dust_details(engine)["bad_block_count"] == 0
+        assert dust_view(lab).bad_block_count == 0
 
 
 async def test_the_command_line_completes_message_words_and_hides_keys_it_types():
-    engine = dust_engine()
-    app = make_app(engine)
+    lab = dust_lab()
+    app = make_app(lab)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("colon")
         await pilot.pause()
@@ -122,7 +122,7 @@ async def test_the_command_line_completes_message_words_and_hides_keys_it_types(
         assert {"Run", "Close", "Complete", "History"} <= shown
         assert not shown & {"Faster", "Slower", "Help", "Suspend", "Quit"}
         await pilot.press("plus")
-        assert command.value.endswith("+") and engine.snapshot().speed == 1.0
+        assert command.value.endswith("+") and lab.view().speed == 1.0
         await pilot.press("backspace", "enter")
         await pilot.pause()
         app.refresh_from_engine()

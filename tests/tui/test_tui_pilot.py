@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual import events
 from textual.command import CommandPalette
-from tui_helpers import make_app, no_blink, output_lines, palette, small_engine
+from tui_helpers import make_app, no_blink, output_lines, palette, small_lab
 
 from dmconsole.tui.screens import ConfirmScreen, HelpScreen
 from dmconsole.tui.widgets import CommandLine, DetailPane, DeviceTable, EventLog, StackTree
@@ -13,15 +13,15 @@ SIZE = (120, 36)
 
 
 async def test_suspend_and_resume_through_the_palette():
-    engine = small_engine()
-    app = make_app(engine)
+    lab = small_lab()
+    app = make_app(lab)
     async with app.run_test(size=SIZE) as pilot:
-        assert engine.snapshot().device("lv1").suspended is False
+        assert lab.view().device("lv1").suspended is False
         await palette(pilot, "suspend lv1")
         app.refresh_from_engine()
         assert not isinstance(app.screen, CommandPalette)
-        assert engine.snapshot().device("lv1").suspended is True
-        assert engine.snapshot().device("lv2").suspended is False
+        assert lab.view().device("lv1").suspended is True
+        assert lab.view().device("lv2").suspended is False
         assert "$ dmsetup suspend lv1" in output_lines(app)
         # the console shows it: the table's state cell and the tree's label
         table = app.query_one(DeviceTable)
@@ -32,13 +32,13 @@ async def test_suspend_and_resume_through_the_palette():
 
         await palette(pilot, "resume lv1")
         app.refresh_from_engine()
-        assert engine.snapshot().device("lv1").suspended is False
+        assert lab.view().device("lv1").suspended is False
         assert str(table.get_cell("lv1", "state")) == "ACTIVE"
 
 
 async def test_remove_asks_first_and_cancel_keeps_the_device():
-    engine = small_engine()
-    app = make_app(engine)
+    lab = small_lab()
+    app = make_app(lab)
     async with app.run_test(size=SIZE) as pilot:
         await palette(pilot, "remove solo")
         assert isinstance(app.screen, ConfirmScreen)
@@ -48,7 +48,7 @@ async def test_remove_asks_first_and_cancel_keeps_the_device():
         await pilot.pause()
         assert not isinstance(app.screen, ConfirmScreen)
         app.refresh_from_engine()
-        assert engine.snapshot().device("solo") is not None
+        assert lab.view().device("solo") is not None
         assert "cancelled: dmsetup remove solo" in output_lines(app)
 
         await palette(pilot, "remove solo")
@@ -56,13 +56,13 @@ async def test_remove_asks_first_and_cancel_keeps_the_device():
         await pilot.press("y")
         await pilot.pause()
         app.refresh_from_engine()
-        assert engine.snapshot().device("solo") is None
+        assert lab.view().device("solo") is None
         assert "solo" not in app.query_one(DeviceTable).rows
 
 
 async def test_remove_of_a_device_in_use_fails_with_dmsetup_error():
-    engine = small_engine()
-    app = make_app(engine)
+    lab = small_lab()
+    app = make_app(lab)
     async with app.run_test(size=SIZE) as pilot:
         await palette(pilot, "remove base")
         assert isinstance(app.screen, ConfirmScreen)
@@ -71,15 +71,15 @@ async def test_remove_of_a_device_in_use_fails_with_dmsetup_error():
         await pilot.click("#confirm")
         await pilot.pause()
         app.refresh_from_engine()
-        assert engine.snapshot().device("base") is not None
+        assert lab.view().device("base") is not None
         lines = output_lines(app)
         assert "device-mapper: remove ioctl on base  failed: Device or resource busy" in lines
         assert "[exit 1]" in lines
 
 
 async def test_command_line_runs_dmsetup_status():
-    engine = small_engine()
-    app = make_app(engine)
+    lab = small_lab()
+    app = make_app(lab)
     async with app.run_test(size=SIZE) as pilot:
         command = app.query_one(CommandLine)
         assert not command.display
@@ -108,8 +108,8 @@ async def test_command_line_runs_dmsetup_status():
 
 
 async def test_command_line_asks_before_a_destructive_line_and_reports_errors():
-    engine = small_engine()
-    app = make_app(engine)
+    lab = small_lab()
+    app = make_app(lab)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("colon", *"disk fault ram3 fail", "enter")
         await pilot.pause()
@@ -117,7 +117,7 @@ async def test_command_line_asks_before_a_destructive_line_and_reports_errors():
         await pilot.press("y")
         await pilot.pause()
         app.refresh_from_engine()
-        assert next(d for d in engine.snapshot().disks if d.name == "ram3").faults == "failed"
+        assert next(d for d in lab.view().disks if d.name == "ram3").faults == "failed"
         label = str(app.query_one(StackTree).nodes_for("disk", "ram3")[0].label)
         assert "✗ failed" in label
 
@@ -130,8 +130,8 @@ async def test_command_line_asks_before_a_destructive_line_and_reports_errors():
 
 
 async def test_keys_suspend_resume_pause_and_speed():
-    engine = small_engine()
-    app = make_app(engine)
+    lab = small_lab()
+    app = make_app(lab)
     async with app.run_test(size=SIZE) as pilot:
         app.query_one(DeviceTable).focus()
         await pilot.press("down")  # base -> lv1
@@ -140,25 +140,25 @@ async def test_keys_suspend_resume_pause_and_speed():
         await pilot.press("s")
         await pilot.pause()
         app.refresh_from_engine()
-        assert engine.snapshot().device("lv1").suspended is True
+        assert lab.view().device("lv1").suspended is True
         assert app.query_one(DetailPane).has_class("-suspended")
         await pilot.press("r")
         await pilot.pause()
         app.refresh_from_engine()
-        assert engine.snapshot().device("lv1").suspended is False
+        assert lab.view().device("lv1").suspended is False
 
         await pilot.press("space")
         await pilot.pause()
-        assert engine.snapshot().paused is True
+        assert lab.view().paused is True
         await pilot.press("space")
         await pilot.pause()
-        assert engine.snapshot().paused is False
+        assert lab.view().paused is False
         await pilot.press("plus")
         await pilot.pause()
-        assert engine.snapshot().speed == 2.0
+        assert lab.view().speed == 2.0
         await pilot.press("minus", "minus")
         await pilot.pause()
-        assert engine.snapshot().speed == 0.5
+        assert lab.view().speed == 0.5
 
 
 async def test_tree_shows_a_shared_device_under_each_user_and_selects_it():
@@ -176,8 +176,8 @@ async def test_tree_shows_a_shared_device_under_each_user_and_selects_it():
 
 
 async def test_events_are_shown_once_and_the_table_updates_in_place():
-    engine = small_engine()
-    app = make_app(engine)
+    lab = small_lab()
+    app = make_app(lab)
     async with app.run_test(size=SIZE) as pilot:
         log = app.query_one(EventLog)
         count = len(log.lines)
@@ -230,8 +230,8 @@ async def test_typing_q_on_the_command_line_does_not_quit():
 
 
 async def test_palette_prefills_the_command_line_for_free_text():
-    engine = small_engine()
-    app = make_app(engine)
+    lab = small_lab()
+    app = make_app(lab)
     async with app.run_test(size=SIZE) as pilot:
         await palette(pilot, "reload lv2")
         command = app.query_one(CommandLine)
@@ -245,14 +245,14 @@ async def test_palette_prefills_the_command_line_for_free_text():
         await pilot.press("enter")
         await pilot.pause()
         app.refresh_from_engine()
-        assert engine.snapshot().device("lv2").has_inactive
+        assert lab.view().device("lv2").has_inactive
         assert "+inactive" in str(app.query_one(DeviceTable).get_cell("lv2", "state"))
 
 
 async def test_keys_typed_ahead_act_on_the_row_under_the_cursor():
     """`down down s` typed faster than the highlight messages arrive suspends the row the cursor is on."""
-    engine = small_engine()
-    app = make_app(engine)
+    lab = small_lab()
+    app = make_app(lab)
     async with app.run_test(size=SIZE) as pilot:
         app.query_one(DeviceTable).focus()
         await pilot.pause()
@@ -262,15 +262,15 @@ async def test_keys_typed_ahead_act_on_the_row_under_the_cursor():
         await pilot.pause()
         await pilot.pause()
         app.refresh_from_engine()
-        suspended = [d.name for d in engine.snapshot().devices if d.suspended]
+        suspended = [d.name for d in lab.view().devices if d.suspended]
         assert suspended == ["lv2"]
         assert app.selected == ("dm", "lv2")
 
 
 async def test_the_poll_does_not_undo_a_cursor_move_it_has_not_seen_yet():
     """A poll between a cursor move and its highlight message leaves the cursor where the user put it."""
-    engine = small_engine()
-    app = make_app(engine)
+    lab = small_lab()
+    app = make_app(lab)
     async with app.run_test(size=SIZE) as pilot:
         table = app.query_one(DeviceTable)
         table.focus()

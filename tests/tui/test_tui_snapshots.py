@@ -1,4 +1,4 @@
-"""Snapshot tests: the console over a stepped engine with no timers, so every SVG is reproducible.
+"""Snapshot tests: the console over a stepped lab with no timers, so every SVG is reproducible.
 
 Plain `def` tests (snap_compare runs its own event loop). Regenerate deliberately with
 `pytest tests/tui --snapshot-update` and look at the SVGs before committing them.
@@ -6,7 +6,7 @@ Plain `def` tests (snap_compare runs its own event loop). Regenerate deliberatel
 
 from __future__ import annotations
 
-from tui_helpers import dust_engine, make_app, no_blink
+from tui_helpers import dust_lab, make_app, no_blink
 
 from dmconsole.commands import Session
 from dmconsole.tui.palette import palette_entries
@@ -64,16 +64,16 @@ def test_message_prompt(snap_compare):
 
     Behind it dust1 is selected and the detail pane lists its bad blocks.
     """
-    engine = dust_engine()
-    session = Session(engine, lambda _d: None, lambda _d: None)
+    lab = dust_lab()
+    session = Session(lab, lambda _d: None, lambda _d: None)
     for line in ("dmsetup message dust1 0 addbadblock 3", "dmsetup message dust1 0 addbadblock 4 2",
                  "dmsetup message dust1 0 addbadblock 100", "dmsetup message dust1 0 enable"):
         assert session.run_line(line) == 0
-    app = make_app(engine)
+    app = make_app(lab)
 
     async def run_before(pilot):
         app.refresh_from_engine()
-        entry = next(e for e in palette_entries(app.last_snapshot) if e.title == "message dust1 addbadblock …")
+        entry = next(e for e in palette_entries(app.last_view) if e.title == "message dust1 addbadblock …")
         app.run_palette_entry(entry)
         await pilot.pause()
         no_blink(app)
@@ -85,7 +85,7 @@ def test_message_prompt(snap_compare):
 
 def test_command_line_open(snap_compare):
     """The `:` command line completing a message word; the footer shows the command line's own keys."""
-    app = make_app(dust_engine())
+    app = make_app(dust_lab())
 
     async def run_before(pilot):
         app.refresh_from_engine()
@@ -101,12 +101,12 @@ def test_command_line_open(snap_compare):
 
 def test_dust_detail(snap_compare):
     """dust1 selected: its table and status lines, then the bad blocks and whether reads of them fail."""
-    engine = dust_engine()
-    session = Session(engine, lambda _d: None, lambda _d: None)
+    lab = dust_lab()
+    session = Session(lab, lambda _d: None, lambda _d: None)
     for line in ("dmsetup message dust1 0 addbadblock 3", "dmsetup message dust1 0 addbadblock 4 2",
                  "dmsetup message dust1 0 enable"):
         assert session.run_line(line) == 0
-    app = make_app(engine)
+    app = make_app(lab)
 
     async def run_before(pilot):
         app.refresh_from_engine()

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from textual.theme import Theme
-from tui_helpers import dust_engine, small_engine
+from tui_helpers import dust_lab, small_lab
 
 from dmconsole.commands import REGISTRY, Session
-from dmconsole.engine import Engine
+from dmconsole.lab import Lab
 from dmconsole.tui import DmConsoleApp
 from dmconsole.tui.palette import palette_entries
 from dmconsole.tui.runner import CommandRunner, Finished, Output, destructive_commands
@@ -23,7 +23,7 @@ REPO_THEMES = Path(__file__).resolve().parents[2] / "themes"
 
 # ----------------------------------------------------------------------------- palette
 def test_palette_is_generated_from_the_registry_per_device():
-    entries = {e.title: e for e in palette_entries(dust_engine().snapshot())}
+    entries = {e.title: e for e in palette_entries(dust_lab().view())}
     suspend = entries["suspend lv1"]
     assert (suspend.line, suspend.run, suspend.destructive) == ("dmsetup suspend lv1", True, False)
     assert entries["resume solo"].line == "dmsetup resume solo"
@@ -47,10 +47,10 @@ def test_palette_is_generated_from_the_registry_per_device():
 
 
 def test_palette_prefills_a_multi_line_table_through_stdin():
-    engine = small_engine()
-    session = Session(engine, lambda _d: None, lambda _d: None)
+    lab = small_lab()
+    session = Session(lab, lambda _d: None, lambda _d: None)
     assert session.run_line("printf '0 8 zero\\n8 8 error\\n' | dmsetup create two") == 0
-    entries = {e.title: e for e in palette_entries(engine.snapshot())}
+    entries = {e.title: e for e in palette_entries(lab.view())}
     line = entries["reload two …"].line
     assert line == "printf '0 8 zero\\n8 8 error\\n' | dmsetup reload two"
     assert session.run_line(line) == 0  # the prefilled line is valid as it stands
@@ -76,8 +76,8 @@ def test_destructive_commands(line, names):
 
 # ----------------------------------------------------------------------------- runner
 def test_runner_collects_output_in_order_with_the_exit_status():
-    engine = small_engine()
-    runner = CommandRunner(engine)
+    lab = small_lab()
+    runner = CommandRunner(lab)
     runner.run("dmsetup table lv1")
     runner.run("dmsetup info nosuch")
     items = runner.drain()
@@ -90,34 +90,34 @@ def test_runner_collects_output_in_order_with_the_exit_status():
 
 
 def test_runner_keeps_a_blocked_command_running_until_the_clock_moves():
-    engine = small_engine()
-    runner = CommandRunner(engine)
+    lab = small_lab()
+    runner = CommandRunner(lab)
     run_id = runner.run("sleep 2")
     assert runner.drain() == [] and run_id in runner.running
-    engine.advance(2.5)
+    lab.engine.advance(2.5)
     assert [i.status for i in runner.drain() if isinstance(i, Finished)] == [0]
 
 
 def test_console_on_a_threaded_engine_runs_commands_and_stops_the_thread():
-    engine = small_engine()
-    app = DmConsoleApp(engine, poll_interval=0.05, start_engine=True, theme=DEFAULT_THEME)
+    lab = small_lab()
+    app = DmConsoleApp(lab, poll_interval=0.05, start_engine=True, theme=DEFAULT_THEME)
 
     async def drive():
         async with app.run_test(size=(120, 36)) as pilot:
-            assert engine.threaded
+            assert lab.threaded
             app.run_line("dmsetup suspend lv2")
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline:
                 await pilot.pause(0.05)
-                if app.last_snapshot.device("lv2").suspended:
+                if app.last_view.device("lv2").suspended:
                     break
-            assert app.last_snapshot.device("lv2").suspended
+            assert app.last_view.device("lv2").suspended
             assert str(app.query_one("#devices").get_cell("lv2", "state")) == "SUSPENDED"
             await pilot.press("q")
             await pilot.pause()
 
     asyncio.run(drive())
-    assert not engine.threaded
+    assert not lab.threaded
 
 
 # ----------------------------------------------------------------------------- themes
@@ -152,7 +152,7 @@ def test_theme_errors_are_reported_not_raised(tmp_path):
 
 
 async def test_theme_variables_override_the_defaults_and_switching_repaints():
-    app = DmConsoleApp(small_engine(), poll_interval=None, start_engine=False, theme="dmconsole-light")
+    app = DmConsoleApp(small_lab(), poll_interval=None, start_engine=False, theme="dmconsole-light")
     async with app.run_test(size=(120, 36)) as pilot:
         assert app.theme == "dmconsole-light"
         assert app.theme_variables["dm-suspended"] == "#B36B00"
@@ -162,7 +162,7 @@ async def test_theme_variables_override_the_defaults_and_switching_repaints():
 
 
 async def test_an_unknown_theme_falls_back_with_a_notice():
-    app = DmConsoleApp(small_engine(), poll_interval=None, start_engine=False, theme="no-such-theme")
+    app = DmConsoleApp(small_lab(), poll_interval=None, start_engine=False, theme="no-such-theme")
     async with app.run_test(size=(120, 36), notifications=True):
         assert app.theme == DEFAULT_THEME
         assert any("no-such-theme" in str(n.message) for n in app._notifications)
@@ -176,11 +176,11 @@ def test_fmt_size():
 
 
 def test_disk_detail_says_what_its_write_cache_holds():
-    engine = Engine()
-    engine.disk_create("wc", 2048, write_cache=True)
-    engine.disk_create("wt", 2048)
-    session = Session(engine, lambda b: None, lambda b: None)
+    lab = Lab()
+    lab.engine.block.disk_create("wc", 2048, write_cache=True)
+    lab.engine.block.disk_create("wt", 2048)
+    session = Session(lab, lambda b: None, lambda b: None)
     assert session.run_line("printf x | dd of=/dev/wc bs=512 count=1 conv=sync oflag=direct status=none") == 0
-    disks = {d.name: d for d in engine.snapshot().disks}
+    disks = {d.name: d for d in lab.view().disks}
     assert "volatile write cache, 1 sector not yet flushed" in DetailPane._disk_content(disks["wc"]).plain
     assert "no write cache" in DetailPane._disk_content(disks["wt"]).plain

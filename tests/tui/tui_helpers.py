@@ -1,4 +1,4 @@
-"""Helpers for the console tests: a small stack on a stepped engine, and the app over it with no timers."""
+"""Helpers for the console tests: a small stack on a stepped lab, and the app over it with no timers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from textual.command import CommandPalette
 from textual.widgets import Input
 
 from dmconsole.commands import Session
-from dmconsole.engine import Engine
+from dmconsole.lab import Lab
 from dmconsole.tui import DmConsoleApp
 from dmconsole.tui.widgets import OutputLog
 
@@ -21,28 +21,28 @@ SMALL_STACK = [
 ]
 
 
-def small_engine(advance: float = 12.5) -> Engine:
-    """A stepped engine (no thread) holding the small stack, with some lab time passed."""
-    engine = Engine()
+def small_lab(advance: float = 12.5) -> Lab:
+    """A stepped lab (no thread) holding the small stack, with some lab time passed."""
+    lab = Lab()
     errors: list[bytes] = []
-    session = Session(engine, lambda _data: None, errors.append)
+    session = Session(lab, lambda _data: None, errors.append)
     for line in SMALL_STACK:
         assert session.run_line(line) == 0, (line, b"".join(errors))
-    engine.advance(advance)
-    return engine
+    lab.engine.advance(advance)
+    return lab
 
 
-def dust_engine() -> Engine:
+def dust_lab() -> Lab:
     """The small stack plus ``dust1``, a dust device on the spare disk (the one target family with messages)."""
-    engine = small_engine()
-    session = Session(engine, lambda _data: None, lambda _data: None)
+    lab = small_lab()
+    session = Session(lab, lambda _data: None, lambda _data: None)
     assert session.run_line("dmsetup create dust1 --table '0 65536 dust /dev/ram3 0 512'") == 0
-    return engine
+    return lab
 
 
-def make_app(engine: Engine | None = None) -> DmConsoleApp:
-    """The console over a stepped engine: no engine thread, no poll timer, no animations."""
-    app = DmConsoleApp(engine or small_engine(), poll_interval=None, start_engine=False, theme="dmconsole-dark")
+def make_app(lab: Lab | None = None) -> DmConsoleApp:
+    """The console over a stepped lab: no lab thread, no poll timer, no animations."""
+    app = DmConsoleApp(lab or small_lab(), poll_interval=None, start_engine=False, theme="dmconsole-dark")
     app.animation_level = "none"
     return app
 

@@ -17,11 +17,21 @@ delaying again. INFO status is the number of bios held per class.
 
 from __future__ import annotations
 
-from ..bio import Bio, Flag, Op
-from ..clock import Timer
-from ..errors import TargetError
-from ..target import Target, register
+from dataclasses import dataclass
+
+from ..block.bio import Bio, Flag
+from ..core.errno import TargetError
+from ..dm.target import MapResult, StatusType, Target, TargetTimer, register
 from .kparse import sscanf_uint
+
+
+@dataclass(frozen=True)
+class DelayView:
+    """What the console shows of a delay target: each class's delay and the bios it holds now."""
+
+    delays_ms: tuple[int, int, int]  # read, write, flush
+    held: tuple[int, int, int]
+    delaying: bool  # false between presuspend and resume: bios pass straight through
 
 
 class DelayClass:
@@ -42,19 +52,19 @@ class DelayClass:
 class HeldBio:
     """``struct dm_delay_info``: a bio waiting in the delay list."""
 
-    __slots__ = ("bio", "cls", "sector", "timer")
+    __slots__ = ("bio", "cls", "timer")
 
-    def __init__(self, bio: Bio, cls: DelayClass, sector: int):
+    def __init__(self, bio: Bio, cls: DelayClass):
         self.bio = bio
         self.cls = cls
-        self.sector = sector
-        self.timer: Timer | None = None
+        self.timer: TargetTimer | None = None
 
 
 @register
 class Delay(Target):
     name = "delay"
     version = (1, 3, 0)
+    view_type = DelayView
 
     def ctr(self, args: list[str]) -> None:
         self.held: dict[HeldBio, None] = {}  # insertion-ordered: the delay list
@@ -66,9 +76,10 @@ class Delay(Target):
         if self.argc == 3:
             self.write = self._class_ctr(args[0:3])
             self.flush = self._class_ctr(args[0:3])
-            return
-        self.write = self._class_ctr(args[3:6])
-        self.flush = self._class_ctr(args[3:6] if self.argc == 6 else args[6:9])
+        else:
+            self.write = self._class_ctr(args[3:6])
+            self.flush = self._class_ctr(args[3:6] if self.argc == 6 else args[6:9])
+        self.num_flush_bios = self.num_discard_bios = self.num_write_zeroes_bios = 1
 
     def _class_ctr(self, argv: list[str]) -> DelayClass:
         """delay_class_ctr(): offset, then delay, then the device."""
@@ -81,28 +92,25 @@ class Delay(Target):
         dev = self.get_device(argv[0], "Device lookup failed")
         return DelayClass(dev, start, delay)
 
-    def dtr(self) -> None:
-        # dm core presuspends a live table before destroying it; send anything still held.
-        self._flush_all()
-
     # -- I/O ----------------------------------------------------------------------
     def _class_of(self, bio: Bio) -> DelayClass:
-        if bio.op is Op.READ:
+        if not bio.op.is_write:
             return self.read
-        if bio.op is Op.FLUSH or bio.flags & Flag.PREFLUSH:
+        if bio.opf & Flag.PREFLUSH:
             return self.flush
         return self.write
 
-    def map(self, bio: Bio) -> None:
+    def map(self, bio: Bio) -> MapResult:
         c = self._class_of(bio)
-        sector = c.start + bio.sector if bio.nr_sectors else bio.sector
+        bio.bdev = c.dev
+        bio.sector = c.start + self.target_offset(bio.sector)
         if not c.delay or not self.may_delay:
-            self.remap(bio, c.dev, sector)
-            return
+            return MapResult.REMAPPED
         c.ops += 1
-        held = HeldBio(bio, c, sector)
-        held.timer = self.clock.call_later(c.delay / 1000.0, lambda: self._expire(held))
+        held = HeldBio(bio, c)
+        held.timer = self.ctx.timer(c.delay / 1000.0, lambda: self._expire(held))
         self.held[held] = None
+        return MapResult.SUBMITTED
 
     def _expire(self, held: HeldBio) -> None:
         if self.held.pop(held, False) is None:
@@ -110,11 +118,11 @@ class Delay(Target):
 
     def _send(self, held: HeldBio) -> None:
         held.cls.ops -= 1
-        self.remap(held.bio, held.cls.dev, held.sector)
+        self.ctx.submit_bio(held.bio)
 
     def _flush_all(self) -> None:
         """flush_delayed_bios(dc, 1): every held bio, in the order they came."""
-        held, self.held = list(getattr(self, "held", {})), {}
+        held, self.held = list(self.held), {}
         for entry in held:
             if entry.timer is not None:
                 entry.timer.cancel()
@@ -130,10 +138,9 @@ class Delay(Target):
         self.may_delay = True
 
     # -- status -------------------------------------------------------------------
-    def status_info(self) -> str:
-        return f"{self.read.ops} {self.write.ops} {self.flush.ops}"
-
-    def status_table(self) -> str:
+    def status(self, kind: StatusType, flags: int = 0) -> str:
+        if kind is StatusType.INFO:
+            return f"{self.read.ops} {self.write.ops} {self.flush.ops}"
         parts = [self.read.emit()]
         if self.argc >= 6:
             parts.append(self.write.emit())
@@ -144,9 +151,6 @@ class Delay(Target):
     def iterate_devices(self):
         return [(c.dev, c.start, self.len) for c in (self.read, self.write, self.flush)]
 
-    def snapshot_details(self) -> dict:
-        return {
-            "delays_ms": [self.read.delay, self.write.delay, self.flush.delay],
-            "held": [self.read.ops, self.write.ops, self.flush.ops],
-            "delaying": self.may_delay,
-        }
+    def view(self) -> DelayView:
+        return DelayView((self.read.delay, self.write.delay, self.flush.delay),
+                         (self.read.ops, self.write.ops, self.flush.ops), self.may_delay)

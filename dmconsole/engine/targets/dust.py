@@ -27,24 +27,68 @@ Kernel details kept here on purpose:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NoReturn
 
-from ..bio import Bio, Op, chain
-from ..errors import EINVAL, EIO, TargetError
-from ..target import Target, register
-from .kparse import U64, kstrtouint, sscanf_uint
+from ..block.bio import Bio, Op
+from ..core.errno import EINVAL, TargetError
+from ..dm.target import MapResult, MessageArg, MessageSpec, StatusType, Target, register
+from .kparse import kstrtouint, sscanf_uint
 
 DUST_MAX_BLKSZ_SECTORS = 2097152
-SNAPSHOT_BLOCK_CAP = 1000
+VIEW_BLOCK_CAP = 1000  # bad-block numbers a view carries (the count is always exact)
+
+
+@dataclass(frozen=True)
+class DustView:
+    """What the console shows of a dust target: its bad blocks and whether reads of them fail."""
+
+    device: str  # MAJ:MIN of the device below
+    offset: int  # the target's start on that device, in sectors
+    length: int  # the target's length, in sectors
+    block_size: int  # bytes
+    bad_blocks: tuple[int, ...]  # the first VIEW_BLOCK_CAP of them, in order
+    bad_block_count: int
+    enabled: bool  # fail_read_on_bad_block (else bypass)
+    quiet: bool
+
+    @property
+    def blocks_covered(self) -> tuple[int, int]:
+        """The first and last block numbers (counted on the device, from its start) this target maps."""
+        per_block = self.block_size // 512
+        return self.offset // per_block, (self.offset + self.length) // per_block - 1
+
+
+def _block_note(view: DustView) -> str:
+    """dust numbers blocks on the underlying device from its start, not from the target's: say which are ours."""
+    first, last = view.blocks_covered
+    if last < first:
+        return ""
+    return (f"BLOCK counts {view.block_size}-byte blocks of {view.device} from its start: "
+            f"this target reads and writes blocks {first}-{last}")
+
+
+_BLOCK = MessageArg("BLOCK", "a block number on the device below, from its start")
 
 
 @register
 class Dust(Target):
     name = "dust"
     version = (1, 0, 0)
-    has_message = True
-    messages = ("addbadblock", "removebadblock", "queryblock", "countbadblocks", "clearbadblocks",
-                "listbadblocks", "enable", "disable", "quiet")
+    view_type = DustView
+    messages = (
+        MessageSpec("addbadblock", (_BLOCK, MessageArg("WRITE_FAIL_COUNT", "writes that fail before one clears it",
+                                                       optional=True)),
+                    "add BLOCK to the bad-block list (writes fail WRITE_FAIL_COUNT times, 0-255)", note=_block_note),
+        MessageSpec("removebadblock", (_BLOCK,), "remove BLOCK from the bad-block list", note=_block_note),
+        MessageSpec("queryblock", (_BLOCK,), "is BLOCK in the bad-block list?", note=_block_note),
+        MessageSpec("countbadblocks", (), "count the bad blocks"),
+        MessageSpec("clearbadblocks", (), "empty the bad-block list"),
+        MessageSpec("listbadblocks", (), "list the bad blocks"),
+        MessageSpec("enable", (), "fail reads of bad blocks"),
+        MessageSpec("disable", (), "stop failing reads (bypass)"),
+        MessageSpec("quiet", (), "toggle the per-I/O kernel log lines"),
+    )
 
     def ctr(self, args: list[str]) -> None:
         self.badblocks: dict[int, int] = {}  # block -> write fail count
@@ -73,44 +117,23 @@ class Dust(Target):
         self.sect_per_block = blksz >> 9
         self.shift = self.sect_per_block.bit_length() - 1
         self.start = start
+        self.max_io_len = self.sect_per_block  # dm core splits I/O at block boundaries, from the target's start
+        self.num_discard_bios = self.num_flush_bios = 1
 
     # -- I/O ------------------------------------------------------------------------
-    def map(self, bio: Bio) -> None:
-        if bio.op is Op.FLUSH or bio.nr_sectors == 0:
-            # The empty flush bio carries sector 0: dm_target_offset() is 0 - begin.
-            self._map_piece(bio, (self.start - self.begin) % U64, 0)
-            return
-        if bio.op in (Op.DISCARD, Op.WRITE_ZEROES) or not self.fail_read_on_bb:
-            # dm core sends discards and write-zeroes whole; in bypass no piece is
-            # looked at, so splitting would change nothing.
-            self._map_piece(bio, self.start + bio.sector, self.start + bio.sector)
-            return
-        pieces = []
-        sector, done = bio.sector, 0
-        while done < bio.nr_sectors:
-            take = min(self.sect_per_block - (sector & (self.sect_per_block - 1)), bio.nr_sectors - done)
-            pieces.append(bio.clone(sector, take, done))
-            sector += take
-            done += take
-        if len(pieces) == 1:
-            self._map_piece(bio, self.start + bio.sector, self.start + bio.sector)
-            return
-        chain(bio, pieces)
-        for piece in pieces:
-            self._map_piece(piece, self.start + piece.sector, self.start + piece.sector)
-
-    def _map_piece(self, bio: Bio, kernel_sector: int, dev_sector: int) -> None:
-        """dust_map() for one piece: check it against the list, then remap or fail it."""
+    def map(self, bio: Bio) -> MapResult:
+        """dust_map(): remap, then a read of a bad block fails; a write uses up its write fail count, or
+        clears it. The block is the device's, so an empty flush (sector 0) lands at ``start - begin``."""
+        bio.bdev = self.dev
+        bio.sector = (self.start + self.target_offset(bio.sector)) % (1 << 64)
         if self.fail_read_on_bb:
-            block = kernel_sector >> self.shift
+            block = bio.sector >> self.shift
             if bio.op is Op.READ:
                 if block in self.badblocks:
-                    bio.endio(-EIO)
-                    return
+                    return MapResult.KILL
             elif not self._map_write(block):
-                bio.endio(-EIO)
-                return
-        self.remap(bio, self.dev, dev_sector if bio.nr_sectors else 0)
+                return MapResult.KILL
+        return MapResult.REMAPPED
 
     def _map_write(self, block: int) -> bool:
         """__dust_map_write(): False when the write must fail."""
@@ -217,22 +240,16 @@ class Dust(Target):
         return None
 
     # -- status ---------------------------------------------------------------------
-    def status_info(self) -> str:
-        mode = "fail_read_on_bad_block" if self.fail_read_on_bb else "bypass"
-        return f"{self.dev.devno} {mode} {'quiet' if self.quiet_mode else 'verbose'}"
-
-    def status_table(self) -> str:
+    def status(self, kind: StatusType, flags: int = 0) -> str:
+        if kind is StatusType.INFO:
+            mode = "fail_read_on_bad_block" if self.fail_read_on_bb else "bypass"
+            return f"{self.dev.devno} {mode} {'quiet' if self.quiet_mode else 'verbose'}"
         return f"{self.dev.devno} {self.start} {self.blksz}"
 
     def iterate_devices(self):
         return [(self.dev, self.start, self.len)]
 
-    def snapshot_details(self) -> dict:
+    def view(self) -> DustView:
         blocks = sorted(self.badblocks)
-        return {
-            "bad_blocks": blocks[:SNAPSHOT_BLOCK_CAP],
-            "bad_block_count": len(blocks),
-            "enabled": self.fail_read_on_bb,
-            "quiet": self.quiet_mode,
-            "block_size": self.blksz,
-        }
+        return DustView(self.dev.devno, self.start, self.len, self.blksz, tuple(blocks[:VIEW_BLOCK_CAP]),
+                        len(blocks), self.fail_read_on_bb, self.quiet_mode)

@@ -1,10 +1,9 @@
-"""dm-error: every I/O fails."""
+"""dm-error (v1.5.0): every I/O fails."""
 
 from __future__ import annotations
 
-from ..bio import Bio, Op
-from ..errors import EIO
-from ..target import Target, register
+from ..block.bio import Bio
+from ..dm.target import MapResult, Target, register
 
 
 @register
@@ -15,12 +14,9 @@ class Error(Target):
 
     def ctr(self, args: list[str]) -> None:
         # 6.1 ignores any arguments (newer kernels take <dev> <start> for limits only).
-        pass
+        # io_err_ctr() sets num_discard_bios = 1 but leaves num_flush_bios at 0: dm core never sends
+        # dm-error an empty flush, so a flush of a table with an error target still succeeds.
+        self.num_discard_bios = 1
 
-    def map(self, bio: Bio) -> None:
-        if bio.op is Op.FLUSH:
-            # io_err_ctr() leaves num_flush_bios at 0: dm core never sends dm-error an
-            # empty flush, so a flush of a table with an error target still succeeds.
-            bio.endio(0)
-            return
-        bio.endio(-EIO)
+    def map(self, bio: Bio) -> MapResult:
+        return MapResult.KILL

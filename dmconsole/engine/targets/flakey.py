@@ -29,42 +29,36 @@ every part: ``1:0 0 30 5 1 drop_writes `` (newer kernels drop those spaces).
 
 from __future__ import annotations
 
-from ..bio import Bio, Flag, Op
-from ..errors import EIO, TargetError
-from ..target import Target, register
+from dataclasses import dataclass
+
+from ..block.bio import Bio, Op
+from ..core.errno import EIO, TargetError
+from ..dm.target import EndIO, MapResult, StatusType, Target, register
 from .kparse import U32, ArgSet, sscanf_uint
 
 HZ = 250
 
-# include/linux/blk_types.h in 6.1: REQ_OP_* values and the REQ_* flag bits above REQ_OP_BITS (8).
-REQ_OP = {Op.READ: 0, Op.WRITE: 1, Op.FLUSH: 1, Op.DISCARD: 3, Op.WRITE_ZEROES: 9}
-REQ_SYNC = 1 << 11
-REQ_META = 1 << 12
-REQ_IDLE = 1 << 15
-REQ_FUA = 1 << 17
-REQ_PREFLUSH = 1 << 18
-REQ_RAHEAD = 1 << 19
-_REQ_FLAG = {Flag.FUA: REQ_FUA, Flag.PREFLUSH: REQ_PREFLUSH, Flag.META: REQ_META,
-             Flag.RAHEAD: REQ_RAHEAD, Flag.SYNC: REQ_SYNC, Flag.IDLE: REQ_IDLE}
-
 READ, WRITE = 0, 1
 
 
-def kernel_opf(bio: Bio) -> int:
-    """The bio's ``bi_opf`` as the kernel would have it (an empty flush is WRITE|PREFLUSH)."""
-    opf = REQ_OP[bio.op]
-    for flag, bit in _REQ_FLAG.items():
-        if bio.flags & flag:
-            opf |= bit
-    if bio.op is Op.FLUSH:
-        opf |= REQ_PREFLUSH
-    return opf
+@dataclass(frozen=True)
+class FlakeyView:
+    """What the console shows of a flakey target: up or down, the intervals, what it does while down."""
+
+    up: bool
+    up_interval: int
+    down_interval: int
+    seconds_to_change: int | None  # None when it never changes
+    drop_writes: bool
+    error_writes: bool
+    corrupt_bio_byte: int
 
 
 @register
 class Flakey(Target):
     name = "flakey"
     version = (1, 5, 0)
+    view_type = FlakeyView
 
     def ctr(self, args: list[str]) -> None:
         self.drop_writes = False
@@ -93,6 +87,7 @@ class Flakey(Target):
             raise TargetError("Interval overflow")
         self._parse_features(words)
         self.dev = self.get_device(devname, "Device lookup failed")
+        self.num_flush_bios = self.num_discard_bios = 1
 
     def _parse_features(self, words: ArgSet) -> None:
         """parse_features() of 6.1, word for word (its argc is an unsigned int)."""
@@ -151,8 +146,8 @@ class Flakey(Target):
         return elapsed % (self.up_interval + self.down_interval) >= self.up_interval
 
     def _flags_match(self, bio: Bio) -> bool:
-        """all_corrupt_bio_flags_match()."""
-        return (kernel_opf(bio) & self.corrupt_bio_flags) == self.corrupt_bio_flags
+        """all_corrupt_bio_flags_match(): (bi_opf & mask) == mask."""
+        return (bio.opf & self.corrupt_bio_flags) == self.corrupt_bio_flags
 
     def _corrupt(self, data) -> None:
         """corrupt_bio_data(): set byte N (1-based) of the data, if the bio is that long."""
@@ -160,50 +155,49 @@ class Flakey(Target):
         if data is not None and index < len(data):
             data[index] = self.corrupt_bio_value
 
-    def _sector(self, bio: Bio) -> int:
-        return self.start + bio.sector
-
     # -- I/O ------------------------------------------------------------------------
-    def map(self, bio: Bio) -> None:
-        if not self.is_down():
-            self.remap(bio, self.dev, self._sector(bio))
-            return
-        if bio.op is Op.READ:
-            if not (self.corrupt_bio_byte or self.drop_writes or self.error_writes):
+    def map(self, bio: Bio) -> MapResult:
+        bio.private = False  # per_bio_data.bio_submitted: mapped while down
+        if self.is_down():
+            bio.private = True
+            if bio.op is Op.READ:
+                if not (self.corrupt_bio_byte or self.drop_writes or self.error_writes):
+                    return MapResult.KILL
+                return self._remap(bio)
+            if self.drop_writes:
+                bio.endio(0)
+                return MapResult.SUBMITTED
+            if self.error_writes:
                 bio.endio(-EIO)
-                return
-            self.remap(bio, self.dev, self._sector(bio), self._read_end_io)
-            return
-        if self.drop_writes:
-            bio.endio(0)
-            return
-        if self.error_writes:
-            bio.endio(-EIO)
-            return
-        if self.corrupt_bio_byte:
+                return MapResult.SUBMITTED
+            if not self.corrupt_bio_byte:
+                return MapResult.KILL
             if self.corrupt_bio_rw == WRITE and self._flags_match(bio) and bio.has_data and bio.data is not None:
-                copy = Bio(bio.op, bio.sector, bio.nr_sectors, memoryview(bytearray(bio.data)), bio.flags)
-                self._corrupt(copy.data)
-                copy.end_io = lambda c: bio.endio(c.status)
-                self.remap(copy, self.dev, self._sector(bio))
-                return
-            self.remap(bio, self.dev, self._sector(bio))
-            return
-        bio.endio(-EIO)
+                # Corrupt a copy, as kernels with "dm flakey: clone pages on write bio before corrupting them"
+                # do: the submitter's buffer is left alone.
+                bio.data = memoryview(bytearray(bio.data))
+                self._corrupt(bio.data)
+        return self._remap(bio)
 
-    def _read_end_io(self, clone: Bio) -> int:
-        """flakey_end_io() for a read submitted while down."""
-        if clone.status:
-            return clone.status
-        if self.corrupt_bio_byte:
-            if self.corrupt_bio_rw == READ and self._flags_match(clone):
-                self._corrupt(clone.data)
-        elif not self.drop_writes and not self.error_writes:
-            return -EIO
-        return 0
+    def _remap(self, bio: Bio) -> MapResult:
+        bio.bdev = self.dev
+        bio.sector = self.start + self.target_offset(bio.sector)
+        return MapResult.REMAPPED
+
+    def end_io(self, bio: Bio, status: int) -> tuple[EndIO, int]:
+        """flakey_end_io(): a read mapped while down is corrupted, or failed, when it comes back."""
+        if not status and bio.private and bio.op is Op.READ:
+            if self.corrupt_bio_byte:
+                if self.corrupt_bio_rw == READ and self._flags_match(bio):
+                    self._corrupt(bio.data)
+            elif not self.drop_writes and not self.error_writes:
+                status = -EIO
+        return EndIO.DONE, status
 
     # -- status -----------------------------------------------------------------------
-    def status_table(self) -> str:
+    def status(self, kind: StatusType, flags: int = 0) -> str:
+        if kind is StatusType.INFO:
+            return ""
         out = f"{self.dev.devno} {self.start} {self.up_interval} {self.down_interval} "
         out += f"{int(self.drop_writes) + int(self.error_writes) + (5 if self.corrupt_bio_byte else 0)} "
         if self.drop_writes:
@@ -219,19 +213,12 @@ class Flakey(Target):
     def iterate_devices(self):
         return [(self.dev, self.start, self.len)]
 
-    def snapshot_details(self) -> dict:
+    def view(self) -> FlakeyView:
         period = self.up_interval + self.down_interval
         phase = ((self.clock.jiffies - self.start_jiffies) // HZ) % period
         down = phase >= self.up_interval
-        changes = None  # seconds until the next change; None when it never changes
+        changes = None
         if self.up_interval and self.down_interval:
             changes = (period - phase) if down else (self.up_interval - phase)
-        return {
-            "up": not down,
-            "up_interval": self.up_interval,
-            "down_interval": self.down_interval,
-            "seconds_to_change": changes,
-            "drop_writes": self.drop_writes,
-            "error_writes": self.error_writes,
-            "corrupt_bio_byte": self.corrupt_bio_byte,
-        }
+        return FlakeyView(not down, self.up_interval, self.down_interval, changes, self.drop_writes,
+                          self.error_writes, self.corrupt_bio_byte)

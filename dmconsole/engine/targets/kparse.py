@@ -8,7 +8,7 @@ drivers/md/dm-table.c) so that the same words are accepted and rejected.
 
 from __future__ import annotations
 
-from ..errors import EINVAL, TargetError
+from ..core.errno import EINVAL, TargetError
 
 U32 = 1 << 32
 U64 = 1 << 64

@@ -1,10 +1,10 @@
-"""dm-linear: map a range onto another device at an offset."""
+"""dm-linear (v1.4.0): map a range onto another device at an offset."""
 
 from __future__ import annotations
 
-from ..bio import Bio
-from ..errors import TargetError
-from ..target import Target, register
+from ..block.bio import Bio
+from ..core.errno import TargetError
+from ..dm.target import MapResult, StatusType, Target, register
 
 
 @register
@@ -17,12 +17,15 @@ class Linear(Target):
             raise TargetError("Invalid argument count")
         self.start = self.parse_uint(args[1], "Invalid device sector")
         self.dev = self.get_device(args[0], "Device lookup failed")
+        self.num_flush_bios = self.num_discard_bios = self.num_write_zeroes_bios = 1
 
-    def map(self, bio: Bio) -> None:
-        self.remap(bio, self.dev, self.start + bio.sector)
+    def map(self, bio: Bio) -> MapResult:
+        bio.bdev = self.dev
+        bio.sector = self.start + self.target_offset(bio.sector)
+        return MapResult.REMAPPED
 
-    def status_table(self) -> str:
-        return f"{self.dev.devno} {self.start}"
+    def status(self, kind: StatusType, flags: int = 0) -> str:
+        return f"{self.dev.devno} {self.start}" if kind is StatusType.TABLE else ""
 
     def iterate_devices(self):
         return [(self.dev, self.start, self.len)]

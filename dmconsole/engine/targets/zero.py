@@ -1,10 +1,10 @@
-"""dm-zero: reads return zeroes, writes vanish."""
+"""dm-zero (v1.1.0): reads return zeroes, writes vanish."""
 
 from __future__ import annotations
 
-from ..bio import Bio, Op
-from ..errors import EIO, TargetError
-from ..target import Target, register
+from ..block.bio import Bio, Flag, Op
+from ..core.errno import TargetError
+from ..dm.target import MapResult, Target, register
 
 
 @register
@@ -15,13 +15,15 @@ class Zero(Target):
     def ctr(self, args: list[str]) -> None:
         if args:
             raise TargetError("No arguments required")
+        self.num_discard_bios = 1  # discards are dropped silently; no flush ever reaches it
 
-    def map(self, bio: Bio) -> None:
+    def map(self, bio: Bio) -> MapResult:
         if bio.op is Op.READ:
+            if bio.flags & Flag.RAHEAD:
+                return MapResult.KILL  # readahead of null bytes only wastes the page cache
             if bio.data is not None:
                 bio.data[:] = bytes(len(bio.data))
-            bio.endio(0)
-        elif bio.op in (Op.WRITE, Op.DISCARD, Op.FLUSH, Op.WRITE_ZEROES):
-            bio.endio(0)
-        else:
-            bio.endio(-EIO)
+        elif bio.op is not Op.WRITE and bio.op is not Op.DISCARD:
+            return MapResult.KILL
+        bio.endio(0)
+        return MapResult.SUBMITTED

@@ -1,0 +1,1 @@
+"""device-mapper core: the target contract, tables, mapped devices and the dm ioctls."""
