@@ -8,10 +8,9 @@ from __future__ import annotations
 import time
 import tracemalloc
 
+from dmconsole.engine import Engine
 from dmconsole.engine.block.bio import Op
 from dmconsole.engine.core.waits import run_now
-
-from dmconsole.engine import Engine
 
 
 def build(engine: Engine) -> None:

@@ -1,20 +1,30 @@
-"""What a command handler gets: its session (and through it the lab), stdin, and its output streams."""
+"""What a command handler gets: the shell that runs it (and through it the lab), stdin, and its output streams."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from ..engine import Engine
+    from ..engine.core.waits import TaskGen
     from ..lab import Lab
-    from .session import Session
 
 Sink = Callable[[bytes], None]
 
 
+class Shell(Protocol):
+    """What a command may ask of the session running it: its lab, its jobs, and to run another command."""
+
+    lab: Lab
+
+    def run_argv(self, argv: list[str], stdin: bytes, stdout: Sink, stderr: Sink) -> TaskGen: ...
+
+    def running_jobs(self) -> list[Any]: ...
+
+
 class Context:
-    def __init__(self, session: Session, stdin: bytes, stdout: Sink, stderr: Sink, argv0: str):
+    def __init__(self, session: Shell, stdin: bytes, stdout: Sink, stderr: Sink, argv0: str):
         self.session = session
         self.stdin = stdin
         self.stdout = stdout

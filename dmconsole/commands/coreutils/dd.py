@@ -656,8 +656,8 @@ class _DD:
     def endless(self) -> bool:
         """A copy that GNU dd would only end when killed (or by SIGPIPE, which a lab pipeline cannot send)."""
         unlimited = self.max_records == INTMAX_MAX and not self.max_bytes
-        source = isinstance(self.inp, CharFile) and self.inp.kind in ("zero", "urandom")
-        sink = isinstance(self.out, _Stdout) or (isinstance(self.out, CharFile) and self.out.kind == "null")
+        source = isinstance(self.inp, CharFile) and self.inp.endless
+        sink = isinstance(self.out, _Stdout) or (isinstance(self.out, CharFile) and self.out.discards)
         return unlimited and source and sink
 
     def open_files(self) -> None:

@@ -83,6 +83,16 @@ class CharFile(DeviceFile):
         self.kind = kind  # "zero", "null" or "urandom"
         self._urandom = urandom
 
+    @property
+    def endless(self) -> bool:
+        """Reads never reach an end (/dev/zero, /dev/urandom)."""
+        return self.kind != "null"
+
+    @property
+    def discards(self) -> bool:
+        """Writes go nowhere, and reads end at once (/dev/null)."""
+        return self.kind == "null"
+
     def read(self, size: int):
         if self.kind == "null":
             return 0, b""

@@ -269,6 +269,12 @@ class Scheduler:
         task.step()
         return task
 
+    def queue(self, gen: TaskGen, name: str = "") -> Task:
+        """Start a task at the scheduler's next turn (as queue_work() hands work to a worker thread)."""
+        task = Task(self, gen, name)
+        task.wake()
+        return task
+
     def run_pending(self) -> None:
         """Run every woken task (and those they wake) until none is left to run."""
         queue = self.runqueue

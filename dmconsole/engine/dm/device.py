@@ -3,20 +3,12 @@ clones and back, and suspend and resume with their target hooks (drivers/md/dm.c
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
-
 from ..block.bio import STATUS_REQUEUE, Bio, Flag, Op
 from ..block.limits import QueueLimits
 from ..core.errno import EINVAL, EIO, EOPNOTSUPP, DMError, TargetError
 from ..core.waits import Mutex, TaskGen, WaitQueue, drive
+from .table import DmServices, Table
 from .target import EndIO, MapResult, Target
-
-if TYPE_CHECKING:
-    from ..block.devices import BlockDevices
-    from ..core.clock import Clock
-    from ..core.klog import KernelLog
-    from ..core.waits import Scheduler
-    from .table import Table
 
 DEFAULT_READ_AHEAD = 256  # sectors: VM_READAHEAD_PAGES (128 KiB)
 # A clone mapped deeper than this is looked at for a table that maps onto itself (the kernel would spin
@@ -26,17 +18,6 @@ LOOP_CHECK_DEPTH = 64
 
 # __send_empty_flush() builds its clones from an on-stack REQ_OP_WRITE | REQ_PREFLUSH | REQ_SYNC bio.
 _FLUSH_CLONE_FLAGS = Flag.PREFLUSH | Flag.SYNC
-
-
-class DmServices(Protocol):
-    """What a mapped device needs of the device-mapper driver that owns it."""
-
-    clock: Clock
-    klog: KernelLog
-    scheduler: Scheduler
-    block: BlockDevices
-
-    def note(self, kind: str, device: str, text: str) -> None: ...
 
 
 class DmIo:

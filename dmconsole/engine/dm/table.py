@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import bisect
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..block.devices import LookupFailed
 from ..block.limits import QueueLimits, stack_limits, stacking_limits
@@ -12,9 +12,36 @@ from ..core.errno import EINVAL, ERRNO_NAME, DMError, TargetError
 from .target import Target, TargetContext, target_type
 
 if TYPE_CHECKING:
-    from .device import MappedDevice
+    from ..block.devices import BlockDevices
+    from ..core.clock import Clock
+    from ..core.klog import KernelLog
+    from ..core.waits import Scheduler
 
 Row = tuple[int, int, str, str]  # start, length, type, parameters
+
+
+class DmServices(Protocol):
+    """What a mapped device needs of the device-mapper driver that owns it."""
+
+    clock: Clock
+    klog: KernelLog
+    scheduler: Scheduler
+    block: BlockDevices
+
+    def note(self, kind: str, device: str, text: str) -> None: ...
+
+
+class TableOwner(Protocol):
+    """The mapped device a table is built for (``struct mapped_device`` as dm-table.c sees it)."""
+
+    minor: int
+    dm: DmServices
+    live: Table | None
+
+    @property
+    def devno(self) -> str: ...
+
+    def table_event(self, table: Table, type_name: str) -> None: ...
 
 
 def split_args(params: str) -> list[str]:
@@ -45,7 +72,7 @@ def split_args(params: str) -> list[str]:
 class Table:
     """A loaded table: targets in sector order, contiguous from 0, and the devices they hold."""
 
-    def __init__(self, md: MappedDevice, read_only: bool):
+    def __init__(self, md: TableOwner, read_only: bool):
         self.md = md
         self.read_only = read_only
         self.targets: list[Target] = []
@@ -233,7 +260,7 @@ class Table:
         return True
 
 
-def build_table(md: MappedDevice, rows: list[Row], read_only: bool) -> Table:
+def build_table(md: TableOwner, rows: list[Row], read_only: bool) -> Table:
     """populate_table(): every line, then the checks on the whole table; DMError with nothing left held."""
     table = Table(md, read_only)
     try:
@@ -247,7 +274,7 @@ def build_table(md: MappedDevice, rows: list[Row], read_only: bool) -> Table:
     return table
 
 
-def _check_immutable_replacement(md: MappedDevice, table: Table) -> None:
+def _check_immutable_replacement(md: TableOwner, table: Table) -> None:
     """dm_table_complete()'s check against the live table: an immutable type stays (unless the new one is a
     wildcard such as error)."""
     if md.live is None:

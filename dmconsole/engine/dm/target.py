@@ -157,9 +157,9 @@ class TargetTimer:
 class Worker:
     """A work item on the target's workqueue (``queue_work``, ``queue_delayed_work``).
 
-    ``fn`` runs as a task (it may sleep) each time the work is queued; queueing it while it
-    runs makes it run once more after. It does not run while the target is suspended:
-    work queued then runs at resume.
+    ``fn`` runs as a task (it may sleep) at the scheduler's next turn after the work is queued;
+    queueing it while it runs makes it run once more after. It does not run while the target
+    is suspended: work queued then runs at resume.
     """
 
     def __init__(self, ctx: TargetContext, fn: Callable[[], Any], name: str):
@@ -180,7 +180,7 @@ class Worker:
         if self.running is not None:
             self.again = True
             return
-        self.running = self.ctx.scheduler.spawn(self._run(), f"{self.ctx.owner}: {self.name}")
+        self.running = self.ctx.scheduler.queue(self._run(), f"{self.ctx.owner}: {self.name}")
 
     def queue_delayed(self, delay: float) -> None:
         """Run the work after ``delay`` seconds of lab time (an earlier pending one stays)."""
