@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ..engine.core.waits import AnyOf, Sleep, Task, TaskGen, WaitQueue
 from ..lab import Lab
 from .context import Context
-from .resolver import resolve
+from .resolver import resolve, sub_words
 from .shell import Pipeline, ShellSyntaxError, parse
 
 Sink = Callable[[bytes], None]
@@ -119,6 +119,12 @@ class Session:
         resolved = resolve(argv)
         cmd, rest = resolved.command, resolved.args
         if cmd is None:
+            subs = sub_words(argv[0])
+            if subs:  # a group word (`disk`) alone, or with a word the group does not have
+                what = " ".join(argv[:2])
+                stderr(f"dmconsole: {what}: {argv[0]} takes one of: {', '.join(subs)} (`help {argv[0]}` says more)\n"
+                       .encode())
+                return 2
             stderr(f"dmconsole: {argv[0]}: command not found\n".encode())
             return 127
         ctx = Context(self, stdin, stdout, stderr, argv[0])

@@ -353,3 +353,30 @@ def test_a_table_that_maps_onto_itself_fails_its_io_instead_of_looping():
     lab.resume("me")
     assert lab.failed(lab.write("/dev/mapper/me", 0, b"round and round"))
     assert lab.md("me").in_flight == 0
+
+
+# ------------------------------------------------------------------ every family's declarations
+SAMPLE_TABLES = {
+    "linear": "/dev/ram0 0", "striped": "2 8 /dev/ram0 0 /dev/ram1 0", "zero": "", "error": "",
+    "delay": "/dev/ram0 0 10", "flakey": "/dev/ram0 0 10 5", "dust": "/dev/ram0 0 512",
+}
+
+
+@pytest.mark.parametrize("type_name", sorted(SAMPLE_TABLES))
+def test_each_family_declares_its_view_and_messages(type_name):
+    cls = TARGET_TYPES[type_name]
+    lab = Lab()
+    lab.create("t", f"0 8192 {type_name} {SAMPLE_TABLES[type_name]}")
+    target_view = lab.engine.make_view().device("t").live[0]
+    if cls.view_type is None:
+        assert target_view.detail is None
+    else:
+        assert type(target_view.detail) is cls.view_type
+        hash(target_view.detail)  # frozen, and made of immutable parts: safe to hand to another thread
+    for spec in cls.messages:
+        assert spec.name and spec.help, spec
+
+
+def test_every_family_in_the_lab_has_a_sample_table_here():
+    assert {name for name in TARGET_TYPES if TARGET_TYPES[name].__module__.startswith("dmconsole.")} == \
+        set(SAMPLE_TABLES)

@@ -89,3 +89,36 @@ def test_a_mapped_device_takes_the_write_cache_flag_at_its_table_swap():
     assert disk.cached and medium(disk, 0) == bytes(512)
     engine.block.submit_bio(Bio(Op.FLUSH, 0, 0, bdev=md))
     assert not disk.cached and medium(disk, 0).startswith(b"cached")
+
+
+def test_the_write_log_keeps_every_write_and_flush_in_order_with_what_was_durable_when():
+    from dmconsole.engine.block.writelog import WriteLog
+
+    engine = Engine()
+    disk = engine.block.disk_create("wc", 2048, write_cache=True)
+    disk.write_log = WriteLog()
+    write(engine, disk, 1, b"one")
+    write(engine, disk, 2, b"fua", Flag.FUA)
+    engine.block.submit_bio(Bio(Op.FLUSH, 0, 0, bdev=disk))
+    write(engine, disk, 3, b"three")
+    engine.block.submit_bio(Bio(Op.DISCARD, 8, 8, bdev=disk))
+    log = disk.write_log
+    assert [(e.seq, e.op, e.sector, e.epoch, e.volatile) for e in log.entries] == [
+        (1, "write", 1, 0, True), (2, "write", 2, 0, False), (3, "flush", 0, 0, False),
+        (4, "write", 3, 1, True), (5, "discard", 8, 1, False)]
+    assert log.entries[0].data[:3] == b"one"
+    # a power cut right after the second write: the FUA write is on the medium, the first may or may not be
+    assert [e.seq for e in log.durable_at(2)] == [2] and [e.seq for e in log.in_flight_at(2)] == [1]
+    # after the flush both are durable; the third write is not, until another flush
+    assert [e.seq for e in log.durable_at(4)] == [1, 2] and [e.seq for e in log.in_flight_at(4)] == [4]
+
+
+def test_the_write_log_is_bounded_and_says_when_it_stopped():
+    from dmconsole.engine.block.writelog import WriteLog
+
+    engine = Engine()
+    disk = engine.block.disk_create("sdb", 2048)
+    disk.write_log = WriteLog(limit_bytes=1024)
+    for sector in range(3):
+        write(engine, disk, sector, b"x")
+    assert len(disk.write_log) == 2 and disk.write_log.overflowed and disk.write_log.bytes == 1024
