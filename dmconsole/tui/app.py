@@ -130,48 +130,48 @@ class DmConsoleApp(App[int]):
     # ------------------------------------------------------------------ the poll
     def refresh_from_engine(self, force: bool = False) -> None:
         """Read the latest view and the commands' output into the widgets (the poll timer calls this)."""
-        snap = self.lab.view()
+        lab_view = self.lab.view()
         items = self.runner.drain()
-        if snap is None:
+        if lab_view is None:
             return
-        self.last_view = snap
+        self.last_view = lab_view
         for field, value in list(self._pending_clock.items()):
-            if getattr(snap, field) == value or not self.runner.running:
+            if getattr(lab_view, field) == value or not self.runner.running:
                 del self._pending_clock[field]
         with self.batch_update():
-            if snap.seq != self._shown_seq or force:
-                self._shown_seq = snap.seq
-                self._show_snapshot(snap, force)
+            if lab_view.seq != self._shown_seq or force:
+                self._shown_seq = lab_view.seq
+                self._show_view(lab_view, force)
             if items:
                 self._show_output(items)
-            self.query_one(StatusBar).show(snap, len(self.runner.running), not self.lab.threaded)
+            self.query_one(StatusBar).show(lab_view, len(self.runner.running), not self.lab.threaded)
 
-    def _show_snapshot(self, snap, force: bool) -> None:
+    def _show_view(self, lab_view, force: bool) -> None:
         table = self.query_one(DeviceTable)
-        rows_changed = table.update_devices(snap, force)
-        self.query_one(StackTree).update_stack(snap, force)
-        self.query_one(EventLog).add_events(snap.events)
-        if self.selected is not None and not self._exists(snap, self.selected):
+        rows_changed = table.update_devices(lab_view, force)
+        self.query_one(StackTree).update_stack(lab_view, force)
+        self.query_one(EventLog).add_events(lab_view.events)
+        if self.selected is not None and not self._exists(lab_view, self.selected):
             self.selected = None
         if self.selected is None:
             name = table.device_at_cursor
             if name is not None:
                 self.selected = ("dm", name)
-            elif snap.disks:
-                self.selected = ("disk", snap.disks[0].name)
+            elif lab_view.disks:
+                self.selected = ("disk", lab_view.disks[0].name)
         # Put the cursor back on the selected device only when rows came or went (sorting moves them). Doing it on
         # every poll would undo cursor moves whose highlight message has not been handled yet (↑↑ typed quickly).
         if rows_changed and self.selected is not None and self.selected[0] == "dm":
             table.select_device(self.selected[1])
         kind, name = self.selected if self.selected else (None, None)
-        self.query_one(DetailPane).show(snap, kind, name)
+        self.query_one(DetailPane).show(lab_view, kind, name)
 
     @staticmethod
-    def _exists(snap, key: tuple[str, str]) -> bool:
+    def _exists(lab_view, key: tuple[str, str]) -> bool:
         kind, name = key
         if kind == "dm":
-            return snap.device(name) is not None
-        return any(d.name == name for d in snap.disks)
+            return lab_view.device(name) is not None
+        return any(d.name == name for d in lab_view.disks)
 
     def _show_output(self, items: list[Output | Finished]) -> None:
         log = self.query_one(OutputLog)
@@ -216,8 +216,8 @@ class DmConsoleApp(App[int]):
 
     def _impact(self, line: str) -> list[str]:
         """What the objects a line names are doing now: open counts and users, from the view."""
-        snap = self.last_view
-        if snap is None:
+        lab_view = self.last_view
+        if lab_view is None:
             return []
         try:
             pipeline = parse(line)
@@ -226,16 +226,16 @@ class DmConsoleApp(App[int]):
         words = {w.removeprefix("/dev/mapper/").removeprefix("/dev/") for s in (pipeline.stages if pipeline else [])
                  for w in s.argv}
         notes = []
-        for dev in snap.devices:
+        for dev in lab_view.devices:
             if dev.name in words:
-                users = [d.name for d in snap.devices if dev.devno in d.deps]
+                users = [d.name for d in lab_view.devices if dev.devno in d.deps]
                 note = f"{dev.name} ({dev.devno}): {dev.state.lower()}, open count {dev.open_count}"
                 if users:
                     note += f", used by {', '.join(users)}"
                 notes.append(note)
-        for disk in snap.disks:
+        for disk in lab_view.disks:
             if disk.name in words:
-                users = [d.name for d in snap.devices if disk.devno in d.deps]
+                users = [d.name for d in lab_view.devices if disk.devno in d.deps]
                 notes.append(f"{disk.name} ({disk.devno}): open count {disk.open_count}"
                              + (f", used by {', '.join(users)}" if users else ", not in use"))
         return notes
@@ -349,10 +349,10 @@ class DmConsoleApp(App[int]):
         """The clock's speed or paused state, counting keys pressed faster than the engine answers."""
         if field in self._pending_clock:
             return self._pending_clock[field]
-        snap = self.last_view
-        if snap is None:
+        lab_view = self.last_view
+        if lab_view is None:
             return 1.0 if field == "speed" else False
-        return getattr(snap, field)
+        return getattr(lab_view, field)
 
     def action_toggle_clock(self) -> None:
         paused = not self._clock("paused")

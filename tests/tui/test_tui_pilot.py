@@ -1,4 +1,4 @@
-"""Pilot tests: drive the console with keys and check the ENGINE (through its snapshots), not pixels."""
+"""Pilot tests: drive the console with keys and check the LAB (through its views), not pixels."""
 
 from __future__ import annotations
 

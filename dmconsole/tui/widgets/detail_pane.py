@@ -19,20 +19,23 @@ class DetailPane(Static):
 
     _shown_view: object = None
 
-    def show(self, snap: EngineView, kind: str | None, name: str | None) -> None:
-        view = snap.device(name or "") if kind == "dm" else next((d for d in snap.disks if d.name == name), None)
+    def show(self, lab_view: EngineView, kind: str | None, name: str | None) -> None:
+        if kind == "dm":
+            view = lab_view.device(name or "")
+        else:
+            view = next((d for d in lab_view.disks if d.name == name), None)
         path = (f"/dev/mapper/{name}" if kind == "dm" else f"/dev/{name}") if name else ""
-        loads = tuple(w for w in snap.workloads if w.device == path)
+        loads = tuple(w for w in lab_view.workloads if w.device == path)
         if (kind, view, loads) == self._shown_view and view is not None:
             return  # nothing changed: no repaint
         self._shown_view = (kind, view, loads)
-        if kind == "dm" and (dev := snap.device(name or "")) is not None:
+        if kind == "dm" and (dev := lab_view.device(name or "")) is not None:
             self.border_title = f"{dev.name} ({dev.devno})"
             self.set_class(dev.suspended, "-suspended")
             self.set_class(False, "-failed")
             self.update(self._device_content(dev) + self._workloads_content(loads))
             return
-        disk = next((d for d in snap.disks if d.name == name), None) if kind == "disk" else None
+        disk = next((d for d in lab_view.disks if d.name == name), None) if kind == "disk" else None
         if disk is not None:
             self.border_title = f"{disk.name} ({disk.devno})"
             self.set_class(False, "-suspended")

@@ -55,11 +55,11 @@ class DeviceTable(DataTable):
                         justify="right")
         return Text(value, style=self.get_component_rich_style(style, partial=True) if style else "")
 
-    def update_devices(self, snap: EngineView, force: bool = False) -> bool:
-        """Bring the rows in line with ``snap``; True if rows were added or removed."""
+    def update_devices(self, lab_view: EngineView, force: bool = False) -> bool:
+        """Bring the rows in line with ``lab_view``; True if rows were added or removed."""
         if force:
             self._device_cells = {name: () for name in self._device_cells}
-        devices = {dev.name: dev for dev in snap.devices}
+        devices = {dev.name: dev for dev in lab_view.devices}
         changed = False
         for name in list(self._device_cells):
             if name not in devices:

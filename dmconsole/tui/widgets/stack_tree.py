@@ -48,16 +48,16 @@ class StackTree(Tree[NodeInfo]):
         self._labels: dict[tuple[str, str], Text] = {}
 
     # ---------------------------------------------------------------- building
-    def update_stack(self, snap: EngineView, force: bool = False) -> None:
+    def update_stack(self, lab_view: EngineView, force: bool = False) -> None:
         by_devno: dict[str, tuple[str, str]] = {}
-        for disk in snap.disks:
+        for disk in lab_view.disks:
             by_devno[disk.devno] = ("disk", disk.name)
-        for dev in snap.devices:
+        for dev in lab_view.devices:
             by_devno[dev.devno] = ("dm", dev.name)
-        devices = {dev.name: dev for dev in snap.devices}
-        used = {devno for dev in snap.devices for devno in dev.deps}
-        roots = [("dm", dev.name) for dev in snap.devices if dev.devno not in used]
-        roots += [("disk", disk.name) for disk in snap.disks if disk.devno not in used]
+        devices = {dev.name: dev for dev in lab_view.devices}
+        used = {devno for dev in lab_view.devices for devno in dev.deps}
+        roots = [("dm", dev.name) for dev in lab_view.devices if dev.devno not in used]
+        roots += [("disk", disk.name) for disk in lab_view.disks if disk.devno not in used]
 
         def children(key: tuple[str, str]) -> list[tuple[str, str]]:
             if key[0] != "dm":
@@ -71,9 +71,9 @@ class StackTree(Tree[NodeInfo]):
 
         new_shape = tuple(shape(root, frozenset()) for root in roots)
         self._labels = {}
-        for dev in snap.devices:
+        for dev in lab_view.devices:
             self._labels[("dm", dev.name)] = self._device_label(dev)
-        for disk in snap.disks:
+        for disk in lab_view.disks:
             self._labels[("disk", disk.name)] = self._disk_label(disk)
         if new_shape != self._shape or force:
             self._rebuild(new_shape)

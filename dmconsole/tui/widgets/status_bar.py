@@ -14,20 +14,20 @@ if TYPE_CHECKING:
 class StatusBar(Static):
     """Lab time, clock speed or pause, counts, and commands still running."""
 
-    def show(self, snap: EngineView, running: int, stepped: bool) -> None:
-        if snap.paused:
+    def show(self, lab_view: EngineView, running: int, stepped: bool) -> None:
+        if lab_view.paused:
             clock = "[b $dm-suspended]⏸ paused[/]"
         else:
             clock = "[b $dm-active]▶[/] ×$speed"
         if stepped:
             clock += " [dim](stepped)[/]"
         markup = f" lab [b]$time[/] s  {clock}   $devices devices · $disks disks"
-        if snap.workloads:
+        if lab_view.workloads:
             markup += " · $workloads workloads"
         if running:
             markup += "   [$dm-suspended]$running running[/]"
         markup += "   [dim]: command  ctrl+p palette  ? help[/]"
         self.update(Content.from_markup(
-            markup, time=f"{snap.time:.3f}", speed=f"{snap.speed:g}", devices=str(len(snap.devices)),
-            disks=str(len(snap.disks)), workloads=str(len(snap.workloads)),
+            markup, time=f"{lab_view.time:.3f}", speed=f"{lab_view.speed:g}", devices=str(len(lab_view.devices)),
+            disks=str(len(lab_view.disks)), workloads=str(len(lab_view.workloads)),
             running=f"{running} command{'s' if running != 1 else ''}"))
