@@ -27,13 +27,16 @@ PAGE_SIZE = 4096
 class BlockDevice(Protocol):
     """What the block layer and the targets need of a device: a disk or a mapped device."""
 
-    kind: str
+    kind: str  # "disk" or "dm"
+    name: str
     major: int
     minor: int
     read_only: bool
-    write_cache: bool
+    write_cache: bool  # QUEUE_FLAG_WC
     limits: QueueLimits
-    read_ahead: int
+    read_ahead: int  # sectors
+    opens: int  # by processes
+    holders: int  # by tables
 
     @property
     def size_sectors(self) -> int: ...
@@ -89,7 +92,7 @@ class BlockDevices:
         self.note = note  # the front ends' event log: (kind, device, text)
         self.layer = BlockLayer(klog)
         self.disks: dict[str, Disk] = {}
-        self._by_devno: dict[tuple[int, int], Any] = {}  # every gendisk: disks, and mapped devices once added
+        self._by_devno: dict[tuple[int, int], BlockDevice] = {}  # every gendisk: disks, and mapped devices once added
         self._mapper_nodes: dict[str, tuple[int, int]] = {}  # /dev/mapper/NAME -> the device number it is for
         self.brd_loaded = False
         self.brd_size_kib = 4096
@@ -100,16 +103,13 @@ class BlockDevices:
         self.layer.submit_bio(bio)
 
     # ------------------------------------------------------------------ gendisks and nodes
-    def add_disk(self, dev: Any) -> None:
+    def add_disk(self, dev: BlockDevice) -> None:
         """add_disk(): /dev/NAME (or /dev/dm-N) and MAJ:MIN open from now on."""
         self._by_devno[(dev.major, dev.minor)] = dev
 
-    def del_gendisk(self, dev: Any) -> None:
+    def del_gendisk(self, dev: BlockDevice) -> None:
         if self._by_devno.get((dev.major, dev.minor)) is dev:
             del self._by_devno[(dev.major, dev.minor)]
-
-    def has_gendisk(self, dev: Any) -> bool:
-        return self._by_devno.get((dev.major, dev.minor)) is dev
 
     def make_mapper_node(self, name: str, major: int, minor: int) -> None:
         """mknod /dev/mapper/NAME for MAJ:MIN (udev and libdm make these; a node may exist before its disk)."""
@@ -125,12 +125,9 @@ class BlockDevices:
     def mapper_nodes(self) -> dict[str, tuple[int, int]]:
         return dict(self._mapper_nodes)
 
-    def by_devno(self, major: int, minor: int) -> Any:
+    def by_devno(self, major: int, minor: int) -> BlockDevice | None:
         """The device with a gendisk at MAJ:MIN, or None."""
         return self._by_devno.get((major, minor))
-
-    def all(self) -> list[Any]:
-        return list(self._by_devno.values())
 
     def info(self, major: int, minor: int) -> BlockInfo | None:
         """sysfs of the device at MAJ:MIN, or None when there is no such gendisk."""
@@ -157,12 +154,12 @@ class BlockDevices:
 
     dm_major = 253  # set by the device-mapper driver: the major it registered
 
-    def lookup(self, path: str) -> Any:
+    def lookup(self, path: str) -> BlockDevice | None:
         """A device by /dev path or MAJ:MIN that can be opened now (it has a gendisk), else None."""
         devno = parse_devno(path) or self.stat(path)
         return self._by_devno.get(devno) if devno is not None else None
 
-    def lookup_for_table(self, path: str) -> Any:
+    def lookup_for_table(self, path: str) -> BlockDevice:
         """dm_get_device(): ENODEV for a name that resolves to nothing, ENXIO for a dead MAJ:MIN.
 
         Opening a free number of brd or loop creates that disk, as block device
@@ -180,7 +177,7 @@ class BlockDevices:
         self.klog.log("block device autoloading is deprecated and will be removed.")
         return dev
 
-    def openable(self, path: str) -> Any:
+    def openable(self, path: str) -> BlockDevice:
         """The device open(2) of a node would open: DMError ENOENT with no node, ENXIO for a node with no
         gendisk. Nothing is counted until ``hold()``."""
         devno = self.stat(path)
@@ -191,11 +188,11 @@ class BlockDevices:
             raise DMError(ENXIO)
         return dev
 
-    def hold(self, dev: Any) -> None:
+    def hold(self, dev: BlockDevice) -> None:
         """A process's open of a device: it counts until ``close()``."""
         dev.opens += 1
 
-    def close(self, dev: Any) -> None:
+    def close(self, dev: BlockDevice) -> None:
         """A process's close (dm_blk_close: a deferred remove may now happen)."""
         dev.opens -= 1
         for listener in self.on_close:

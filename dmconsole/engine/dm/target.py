@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..block.bio import Bio
-from ..block.devices import LookupFailed
+from ..block.devices import BlockDevice, LookupFailed
 from ..core.errno import EINVAL, TargetError
 from ..core.waits import TaskGen, WaitQueue, drive
 
@@ -338,7 +338,7 @@ class Target:
         """dm_target_offset(): the sector within the target (sector_t arithmetic: it wraps)."""
         return (sector - self.begin) % U64
 
-    def get_device(self, path: str, error: str = "Device lookup failed") -> Any:
+    def get_device(self, path: str, error: str = "Device lookup failed") -> BlockDevice:
         """dm_get_device(); ``error`` becomes ti->error when the lookup fails."""
         try:
             return self.ctx.get_device(path)
@@ -390,7 +390,7 @@ class Target:
     def message(self, args: list[str]) -> str | None:
         raise TargetError("Target type does not support messages", EINVAL)
 
-    def iterate_devices(self) -> list[tuple[Any, int, int]]:
+    def iterate_devices(self) -> list[tuple[BlockDevice, int, int]]:
         """(device, physical start, length) for each device area the target maps onto."""
         return []
 
