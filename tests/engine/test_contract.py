@@ -380,3 +380,23 @@ def test_each_family_declares_its_view_and_messages(type_name):
 def test_every_family_in_the_lab_has_a_sample_table_here():
     assert {name for name in TARGET_TYPES if TARGET_TYPES[name].__module__.startswith("dmconsole.")} == \
         set(SAMPLE_TABLES)
+
+
+def test_a_resume_whose_suspend_is_interrupted_keeps_the_new_table_inactive():
+    handle = LabHandle(dm_major=254)
+    out: list[bytes] = []
+    session = Session(handle, out.append, out.append)
+    for line in ("modprobe brd rd_nr=2 rd_size=4096", "dmsetup create low --table '0 8192 linear /dev/ram0 0'",
+                 "dmsetup create top --table '0 8192 linear /dev/mapper/low 0'", "dmsetup suspend low",
+                 "dd if=/dev/zero of=/dev/mapper/top bs=4k count=1 oflag=direct status=none &", "sleep 1",
+                 "dmsetup reload top --table '0 4096 linear /dev/ram1 0'"):
+        assert session.run_line(line) == 0, b"".join(out)
+    assert session.run_line("timeout 2 dmsetup resume top") == 124
+    out.clear()
+    assert session.run_line("dmsetup info -c -o name,attr,open top") == 0
+    assert b"".join(out) == b"Name             Stat Open\ntop              LI-w    1\n"
+    assert handle.engine.block.disks["ram1"].open_count == 1  # the inactive table still holds it
+    assert session.run_line("dmsetup resume low") == 0 and session.run_line("wait") == 0
+    assert session.run_line("dmsetup resume top") == 0
+    out.clear()
+    assert session.run_line("dmsetup table top") == 0 and b"".join(out) == b"0 4096 linear 1:1 0\n"

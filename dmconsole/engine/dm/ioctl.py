@@ -310,7 +310,11 @@ class DeviceMapper:
             if md.inactive is not None:
                 new, md.inactive = md.inactive, None
                 if not md.suspended:
-                    yield from md.suspend(noflush)
+                    try:
+                        yield from md.suspend(noflush)
+                    except GeneratorExit:
+                        md.inactive = new  # an interrupted suspend leaves the new table where it was
+                        raise
                 self._swap_table(md, new)
             self.block.make_mapper_node(md.name, md.major, md.minor)  # libdm makes /dev/mapper/NAME at resume
             if md.suspended:
