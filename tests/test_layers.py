@@ -163,3 +163,20 @@ def test_the_checks_see_what_they_look_for():
     edges["dmconsole.engine.core.clock"] = edges["dmconsole.engine.core.clock"] | {"dmconsole.engine.core.klog"}
     edges["dmconsole.engine.core.klog"] = edges["dmconsole.engine.core.klog"] | {"dmconsole.engine.core.clock"}
     assert ["dmconsole.engine.core.clock", "dmconsole.engine.core.klog"] in cycles_in(edges)
+
+
+def test_dmsetup_reads_the_kernel_only_through_the_ioctls():
+    """dmsetup's package may use the dm ioctls, errno, wait primitives and the kernel's own table syntax
+    (dm_split_args, status types); never mapped devices, tables or targets."""
+    allowed = {"dmconsole.engine.core.errno", "dmconsole.engine.core.waits", "dmconsole.engine.dm.ioctl",
+               "dmconsole.engine.dm.table", "dmconsole.engine.dm.target", "dmconsole.engine",
+               "dmconsole.engine.core", "dmconsole.engine.dm"}
+    used = {m for name, imported in graph().items() if name.startswith("dmconsole.commands.dmsetup")
+            for m in imported if m.startswith("dmconsole.engine")}
+    assert used <= allowed, used - allowed
+    live_fields = {"live", "inactive", "disk_added", "held_bios", "devices", "targets", "block_io"}
+    for path in (PACKAGE / "commands" / "dmsetup").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        touched = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)} & live_fields
+        assert touched <= {"targets"}, (path.name, touched)  # `targets` is --tree's -o option here
+        assert "MappedDevice" not in path.read_text(), path.name
