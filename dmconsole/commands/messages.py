@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..engine.dm.target import MessageArg, MessageSpec, takes_messages, target_type
+from .dmsetup.cli import UsageError, parse_options
+from .resolver import dmsetup_argv
 from .shell import quote
 
 if TYPE_CHECKING:
-    from ..engine.views import DeviceView, TargetView
+    from ..engine.views import DeviceView, EngineView, TargetView
 
 # A word the type does not declare may or may not take arguments: ask, and let an empty answer send it alone.
 UNKNOWN = MessageSpec("", (MessageArg("ARGS", optional=True, repeats=True),), "target message")
@@ -123,3 +125,24 @@ def message_words(device: DeviceView, sector: int | None = None) -> list[str]:
             if spec.name not in words:
                 words.append(spec.name)
     return words
+
+
+def message_sent(argv: list[str], view: EngineView) -> DeviceMessage | None:
+    """The target message a command's words send (``dmsetup message DEV SECTOR WORD…``), as the view knows its
+    target; None for anything else, or a device or sector the view does not know."""
+    args = dmsetup_argv(argv)
+    if args is None:
+        return None
+    try:
+        _opts, rest = parse_options(args)
+    except UsageError:
+        return None
+    if len(rest) < 4 or rest[0] != "message" or not rest[2].isascii() or not rest[2].isdigit():
+        return None
+    device = view.device(rest[1].removeprefix("/dev/mapper/"))
+    sector = int(rest[2])
+    target = next((t for t in device.live if t.start <= sector < t.start + t.length), None) if device else None
+    if target is None:
+        return None
+    spec = message_spec(target.type, rest[3])
+    return DeviceMessage(device.name, target.start, target.type, spec, len(device.live) > 1, _note(spec, target))

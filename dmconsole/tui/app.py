@@ -22,7 +22,7 @@ from ..commands.session import Session
 from ..commands.shell import ShellSyntaxError, parse, quote
 from ..lab import Lab
 from .palette import DeviceCommands, PaletteEntry
-from .runner import CommandRunner, Finished, Output, destructive_commands
+from .runner import CommandRunner, Finished, Output, destructive_commands, destructive_messages
 from .screens import ConfirmScreen, HelpScreen, MessageScreen
 from .themes import APP_VARIABLES, DEFAULT_THEME, load_themes
 from .widgets import (
@@ -199,9 +199,10 @@ class DmConsoleApp(App[int]):
             self.refresh_from_engine()
         return run_id
 
-    def run_confirmed(self, line: str, also: list[str] | None = None) -> None:
-        """Run ``line``, asking first if it runs a destructive command (or ``also`` names destructive effects)."""
-        summaries = [f"{cmd.name}: {cmd.summary}" for cmd in destructive_commands(line)] + list(also or [])
+    def run_confirmed(self, line: str) -> None:
+        """Run ``line``, asking first if it runs a destructive command or sends a destructive target message."""
+        summaries = [f"{cmd.name}: {cmd.summary}" for cmd in destructive_commands(line)]
+        summaries += [f"{m.title}: {m.help}" for m in destructive_messages(line, self.last_view)]
         if not summaries:
             self.run_line(line)
             return
@@ -244,18 +245,17 @@ class DmConsoleApp(App[int]):
         if entry.subject is not None:
             self.select(entry.subject)
         message = entry.message
-        also = [f"{message.title}: {message.help}"] if message is not None and message.destructive else []
         if message is not None and message.needs_args:
 
             def answered(args: str | None) -> None:
                 if args is None:
                     self.query_one(OutputLog).status(f"cancelled: {message.title}")
                 else:
-                    self.run_confirmed(message.line(args), also)
+                    self.run_confirmed(message.line(args))
 
             self.push_screen(MessageScreen(message), answered)
         elif entry.run:
-            self.run_confirmed(entry.line, also)
+            self.run_confirmed(entry.line)
         else:
             self.action_command_line(entry.line)
 

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..commands import registry
+from ..commands.messages import DeviceMessage, message_sent
 from ..commands.resolver import command_for
 from ..commands.session import Session
 from ..commands.shell import ShellSyntaxError, parse
+from ..engine.views import EngineView
 from ..lab import Lab
 
 
@@ -108,17 +110,31 @@ class CommandRunner:
         return items
 
 
-def destructive_commands(line: str) -> list[registry.Command]:
-    """The destructive commands a line would run (the console asks before running them)."""
+def _stages(line: str) -> list[list[str]]:
     try:
         pipeline = parse(line)
     except ShellSyntaxError:
         return []
-    if pipeline is None:
-        return []
+    return [stage.argv for stage in pipeline.stages] if pipeline is not None else []
+
+
+def destructive_commands(line: str) -> list[registry.Command]:
+    """The destructive commands a line would run (the console asks before running them)."""
     found = []
-    for stage in pipeline.stages:
-        cmd = command_for(stage.argv)
+    for argv in _stages(line):
+        cmd = command_for(argv)
         if cmd is not None and cmd.destructive:
             found.append(cmd)
+    return found
+
+
+def destructive_messages(line: str, view: EngineView | None) -> list[DeviceMessage]:
+    """The target messages a line sends that destroy data (a pool's `delete`), as the view knows the targets."""
+    if view is None:
+        return []
+    found = []
+    for argv in _stages(line):
+        message = message_sent(argv, view)
+        if message is not None and message.destructive:
+            found.append(message)
     return found

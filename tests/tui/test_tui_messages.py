@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Input
-from tui_helpers import dust_lab, make_app, no_blink, output_lines, palette
+from tui_helpers import dust_lab, make_app, no_blink, output_lines, palette, small_lab
 
+from dmconsole.commands import Session
+from dmconsole.engine.dm.target import TARGET_TYPES, MapResult, MessageArg, MessageSpec, Target
 from dmconsole.tui.palette import palette_entries
+from dmconsole.tui.runner import destructive_messages
 from dmconsole.tui.screens import ConfirmScreen, MessageScreen
 from dmconsole.tui.widgets import CommandLine, DetailPane, DeviceTable
 
@@ -131,3 +135,62 @@ async def test_the_command_line_completes_message_words_and_hides_keys_it_types(
         shown = {b.binding.description for b in app.screen.active_bindings.values()
                  if b.binding.show and b.enabled}
         assert {"Faster", "Slower", "Help", "Suspend", "Quit"} <= shown
+
+
+class Shredder(Target):
+    """A test-only target with a message that destroys data (as a pool's `delete` does)."""
+
+    name = "shredder"
+    version = (0, 0, 1)
+    messages = (MessageSpec("shred", (MessageArg("BLOCK"),), "overwrite BLOCK for good", destructive=True),
+                MessageSpec("peek", (), "look, touch nothing"))
+
+    def ctr(self, args: list[str]) -> None:
+        self.shredded: list[str] = []
+
+    def map(self, bio):
+        return MapResult.KILL
+
+    def message(self, args: list[str]) -> str | None:
+        self.shredded.append(args[-1])
+        return None
+
+
+@pytest.fixture
+def shredder_lab():
+    TARGET_TYPES["shredder"] = Shredder
+    try:
+        lab = small_lab()
+        Session(lab, lambda _d: None, lambda _d: None).run_line("dmsetup create s1 --table '0 64 shredder'")
+        yield lab
+    finally:
+        TARGET_TYPES.pop("shredder", None)
+
+
+def test_a_destructive_message_is_found_in_a_command_line(shredder_lab):
+    view = shredder_lab.view()
+    assert [m.title for m in destructive_messages("dmsetup message s1 0 shred 7", view)] == ["message s1 shred"]
+    assert [m.title for m in destructive_messages("message /dev/mapper/s1 3 shred 7", view)] == ["message s1 shred"]
+    assert destructive_messages("dmsetup message s1 0 peek", view) == []
+    assert destructive_messages("dmsetup message s1 64 shred 7", view) == []  # past the end: no target
+    assert destructive_messages("dmsetup message lv1 0 shred 7", view) == []  # linear has no such message
+
+
+async def test_a_destructive_message_typed_on_the_command_line_asks_first(shredder_lab):
+    app = make_app(shredder_lab)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon")
+        await pilot.press(*"dmsetup message s1 0 shred 7", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.summaries == ["message s1 shred: overwrite BLOCK for good"]
+        await pilot.press("n")
+        await pilot.pause()
+        target = shredder_lab.engine.dm.devices["s1"].live.targets[0]
+        assert target.shredded == []
+        await pilot.press("colon")
+        await pilot.press(*"dmsetup message s1 0 shred 7", "enter")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert target.shredded == ["7"]

@@ -281,14 +281,16 @@ class DeviceMapper:
 
     # ------------------------------------------------------------------ DM_DEV_SUSPEND
     def dev_suspend(self, ref: str | DeviceRef, noflush: bool = False) -> TaskGen:
-        """DM_DEV_SUSPEND: presuspend, hold new I/O, wait for in-flight I/O, postsuspend.
-
-        A suspend already under way holds the device's suspend lock: a second one waits for it,
-        then finds the device suspended and fails (EINVAL), as dm_suspend() does.
-        """
+        """DM_DEV_SUSPEND (do_suspend()): presuspend, hold new I/O, wait for in-flight I/O, postsuspend."""
         md = self.get(ref)
-        if md.suspended:
-            return self.info(md)
+        if not md.suspended:
+            yield from self._dm_suspend(md, noflush)
+            self.note("state", md.name, "suspended" + (" (noflush)" if noflush else ""))
+        return self.info(md)
+
+    def _dm_suspend(self, md: MappedDevice, noflush: bool) -> TaskGen:
+        """dm_suspend(): under the device's suspend lock, so a second suspend waits for the first, then finds
+        the device suspended and fails (EINVAL)."""
         yield from md.suspend_lock.lock(f"suspend of {md.name}")
         try:
             if md.suspended:
@@ -296,32 +298,36 @@ class DeviceMapper:
             yield from md.suspend(noflush)
         finally:
             md.suspend_lock.unlock()
-        self.note("state", md.name, "suspended" + (" (noflush)" if noflush else ""))
-        return self.info(md)
 
     def dev_resume(self, ref: str | DeviceRef, noflush: bool = False) -> TaskGen:
-        """DM_DEV_SUSPEND with DM_RESUME: swap in the inactive table (suspending first), then resume.
+        """DM_DEV_SUSPEND with DM_RESUME (do_resume()): swap in the inactive table (suspending first), then resume.
 
-        ``noflush`` (DM_NOFLUSH_FLAG) applies to the suspend a table swap does first.
+        ``noflush`` (DM_NOFLUSH_FLAG) applies to the suspend a table swap does first. A device that is not
+        suspended (yet: its suspend may still be waiting) and has no inactive table is left as it is.
         """
         md = self.get(ref)
-        yield from md.suspend_lock.lock(f"suspend of {md.name}")
-        try:
-            if md.inactive is not None:
-                new, md.inactive = md.inactive, None
-                if not md.suspended:
-                    try:
-                        yield from md.suspend(noflush)
-                    except GeneratorExit:
-                        md.inactive = new  # an interrupted suspend leaves the new table where it was
-                        raise
+        if md.inactive is not None:
+            new, md.inactive = md.inactive, None
+            if not md.suspended:
+                try:
+                    yield from self._dm_suspend(md, noflush)
+                except (GeneratorExit, DMError):
+                    md.inactive = new  # a suspend that failed leaves the new table where it was
+                    raise
+            yield from md.suspend_lock.lock(f"table swap of {md.name}")
+            try:
                 self._swap_table(md, new)
-            self.block.make_mapper_node(md.name, md.major, md.minor)  # libdm makes /dev/mapper/NAME at resume
-            if md.suspended:
-                yield from md.resume()
-                self.note("state", md.name, "resumed")
-        finally:
-            md.suspend_lock.unlock()
+            finally:
+                md.suspend_lock.unlock()
+        self.block.make_mapper_node(md.name, md.major, md.minor)  # libdm makes /dev/mapper/NAME at resume
+        if md.suspended:
+            yield from md.suspend_lock.lock(f"resume of {md.name}")
+            try:
+                if md.suspended:
+                    yield from md.resume()
+                    self.note("state", md.name, "resumed")
+            finally:
+                md.suspend_lock.unlock()
         return self.info(md)
 
     def _swap_table(self, md: MappedDevice, new: Table) -> None:
