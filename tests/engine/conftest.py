@@ -69,7 +69,7 @@ class Lab:
         return [f"{r.start} {r.length} {r.type} {r.params}" for r in rows]
 
     def message(self, name: str, text: str, sector: int = 0) -> str | None:
-        return self.engine.dm.target_message(name, sector, text.split())
+        return self.engine.dm.target_message(name, sector, text)
 
     def klog(self) -> list[str]:
         """Kernel lines logged since the last call."""

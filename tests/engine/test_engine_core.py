@@ -469,7 +469,7 @@ def test_deferred_remove_goes_at_a_users_last_close_and_can_be_cancelled(lab):
     dev = lab.dev("/dev/mapper/s")
     dev.opens += 1
     lab.engine.dm.dev_remove("s", deferred=True)
-    lab.engine.dm.target_message("s", 0, ["@cancel_deferred_remove"])
+    lab.engine.dm.target_message("s", 0, "@cancel_deferred_remove")
     lab.engine.block.close(dev)
     assert "s" in lab.engine.dm.devices
     dev.opens += 1

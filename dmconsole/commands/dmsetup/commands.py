@@ -14,9 +14,7 @@ from typing import Any
 
 from ...engine.core.errno import EBUSY, EINVAL, ENXIO, DMError
 from ...engine.core.waits import Sleep, drive
-from ...engine.dm.ioctl import DRIVER_VERSION, DmInfo
-from ...engine.dm.table import split_args
-from ...engine.dm.target import StatusType
+from ...engine.dm.ioctl import DRIVER_VERSION, DmInfo, StatusType
 from .cli import READ_AHEAD_AUTO, c_atoi, read_ahead_switch
 from .common import (
     ULLONG_MAX,
@@ -524,7 +522,7 @@ def cmd_message(run: Run, argv: list[str], name: str | None, multiple: bool) -> 
     if not words:
         run.err("No message supplied.")
     try:
-        reply = run.dm.target_message(engine_name(run, ref), sector, split_args(" ".join(words)))
+        reply = run.dm.target_message(engine_name(run, ref), sector, " ".join(words))
     except DMError as err:
         ioctl_error(run, "message", ref, err)
         return False

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from ..core.klog import KernelLog
     from ..core.waits import Scheduler
 
+__all__ = ["DRIVER_VERSION", "DeviceMapper", "DeviceRef", "DmInfo", "StatusType", "TableRow"]
+
 DM_NAME_LEN = 128
 DM_UUID_LEN = 129
 DRIVER_VERSION = (4, 47, 0)
@@ -392,9 +394,11 @@ class DeviceMapper:
         return list_versions()
 
     # ------------------------------------------------------------------ DM_TARGET_MSG
-    def target_message(self, ref: str | DeviceRef, sector: int, argv: list[str]) -> str | None:
-        """DM_TARGET_MSG: route by sector to the live table's target; the reply text, if any."""
+    def target_message(self, ref: str | DeviceRef, sector: int, message: str) -> str | None:
+        """DM_TARGET_MSG: the message string is split as dm_split_args() splits it, then routed by sector to the
+        live table's target; the reply text, if any."""
         md = self.get(ref)
+        argv = split_args(message)
         if not argv:
             self.klog.log("device-mapper: ioctl: Empty message received.")
             raise DMError(EINVAL)
@@ -421,7 +425,3 @@ class DeviceMapper:
         except Exception as exc:  # noqa: BLE001
             target.ctx.bug("message", exc)
             raise DMError(EINVAL) from None
-
-    def message_text(self, ref: str | DeviceRef, sector: int, text: str) -> str | None:
-        """A message as dmsetup sends it: one string, split as dm_split_args() splits it."""
-        return self.target_message(ref, sector, split_args(text))
