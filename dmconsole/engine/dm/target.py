@@ -135,12 +135,12 @@ class TargetTimer:
 
     def _fire(self) -> None:
         self.active = False
-        self.ctx.timers.discard(self)
+        self.ctx.timers.pop(self, None)
         self.callback()
 
     def cancel(self) -> None:
         self.active = False
-        self.ctx.timers.discard(self)
+        self.ctx.timers.pop(self, None)
         if self._timer is not None:
             self._timer.cancel()
 
@@ -240,8 +240,8 @@ class TargetContext:
         self._get_device = get_device
         self._event = event
         self.submit_bio = submit_bio  # submit_bio_noacct() of a bio the target built or remapped itself
-        self.owner = owner  # "dm-NAME target-type", for the log of a bug
-        self.timers: set[TargetTimer] = set()
+        self.owner = owner  # "dm-MINOR TYPE", naming the target in the log of a bug
+        self.timers: dict[TargetTimer, None] = {}  # in the order they were set: paused and re-armed in that order
         self.workers: list[Worker] = []
 
     def get_device(self, path: str) -> Any:
@@ -260,7 +260,7 @@ class TargetContext:
 
     def timer(self, delay: float, callback: Callable[[], None]) -> TargetTimer:
         timer = TargetTimer(self, self.clock.now + max(delay, 0.0), callback)
-        self.timers.add(timer)
+        self.timers[timer] = None
         return timer
 
     def worker(self, fn: Callable[[], Any], name: str = "worker") -> Worker:
