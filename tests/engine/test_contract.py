@@ -299,7 +299,8 @@ def test_a_removed_device_stops_its_workers_and_timers(target_type):
 
 def test_an_interrupted_suspend_undoes_presuspend_and_lets_io_flow(target_type):
     target_type(Deferring)
-    handle, session, out = LabHandle(dm_major=254), None, []
+    handle = LabHandle(dm_major=254)
+    out: list[bytes] = []
     session = Session(handle, out.append, out.append)
     for line in ("modprobe brd rd_nr=2 rd_size=4096", "dmsetup create low --table '0 8192 linear /dev/ram0 0'",
                  "dmsetup create q --table '0 8192 deferring /dev/mapper/low'", "dmsetup suspend low",

@@ -73,9 +73,6 @@ class WaitQueue:
         """``wait_event(wq, condition)``."""
         return EventWait(self, condition, what, uninterruptible)
 
-    def __len__(self) -> int:
-        return len(self._sleepers)
-
 
 class EventWait(Wait):
     __slots__ = ("queue", "condition")
